@@ -1,0 +1,4 @@
+import { describeServiceBasics } from '@chatbot/testing';
+import { agentsApiDefinition } from '../src/app.definition';
+
+describeServiceBasics(agentsApiDefinition, { docs: true });

@@ -1,0 +1,18 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { EVENTS_ENTITIES } from '@chatbot/events';
+import { type AppLogger, PlatformModule } from '@chatbot/platform';
+import { TENANCY_ENTITIES, TenantAuthModule } from '@chatbot/tenant-auth';
+import type { BusinessApiConfig } from './config/business-api.config';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: BusinessApiConfig, logger: AppLogger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot({ serviceName: 'business-api', config, logger, entities: [...TENANCY_ENTITIES, ...EVENTS_ENTITIES] }),
+        TenantAuthModule.forRoot(),
+      ],
+    };
+  }
+}

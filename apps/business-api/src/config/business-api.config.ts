@@ -1,0 +1,11 @@
+import { type ConfigOf, commonEnvSchema, envVar, portSchema } from '@chatbot/platform';
+
+export const businessApiEnvSchema = {
+  ...commonEnvSchema,
+  BUSINESS_API_PORT: envVar(portSchema('BUSINESS_API_PORT'), {
+    default: '3002',
+    description: 'HTTP port of business-api.',
+  }),
+} as const;
+
+export type BusinessApiConfig = ConfigOf<typeof businessApiEnvSchema>;

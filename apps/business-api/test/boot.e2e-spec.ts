@@ -1,0 +1,4 @@
+import { describeServiceBasics } from '@chatbot/testing';
+import { businessApiDefinition } from '../src/app.definition';
+
+describeServiceBasics(businessApiDefinition, { docs: true });

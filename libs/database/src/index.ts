@@ -1,0 +1,5 @@
+export * from './snake-naming.strategy';
+export * from './data-source';
+export * from './database-admin';
+export * from './migrations';
+export * from './columns';

@@ -1,0 +1,56 @@
+import type { MigrationInterface } from 'typeorm';
+import { createDataSource } from './data-source';
+
+/** The migrations of one Postgres schema, owned by one app or library, tracked in `<schema>.migrations`. */
+export interface MigrationSet {
+  /** Postgres schema the set owns, e.g. `tenancy`, `events`, `agents`. */
+  schema: string;
+  migrations: (new () => MigrationInterface)[];
+}
+
+export interface MigrationRunResult {
+  schema: string;
+  applied: string[];
+}
+
+const MIGRATION_LOCK_KEY = 727_001;
+
+/**
+ * Runs each set's pending migrations in order. Idempotent; a Postgres advisory lock keeps two runners (two pods,
+ * two `npm start`s) from racing.
+ */
+export async function runMigrations(url: string, sets: readonly MigrationSet[]): Promise<MigrationRunResult[]> {
+  const results: MigrationRunResult[] = [];
+  const lockSource = createDataSource({ url, poolSize: 1, applicationName: 'migrate-lock' });
+  await lockSource.initialize();
+  const runner = lockSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    for (const set of sets) {
+      const bootstrap = createDataSource({ url, poolSize: 1, applicationName: `migrate-${set.schema}` });
+      await bootstrap.initialize();
+      await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${set.schema}"`);
+      await bootstrap.destroy();
+      const source = createDataSource({
+        url,
+        poolSize: 2,
+        applicationName: `migrate-${set.schema}`,
+        schema: set.schema,
+        migrations: set.migrations,
+      });
+      await source.initialize();
+      try {
+        const applied = await source.runMigrations({ transaction: 'each' });
+        results.push({ schema: set.schema, applied: applied.map((m) => m.name) });
+      } finally {
+        await source.destroy();
+      }
+    }
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+    await lockSource.destroy();
+  }
+  return results;
+}

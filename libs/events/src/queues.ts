@@ -1,0 +1,38 @@
+import type { EventEnvelope } from './catalog';
+
+/**
+ * Queue names, job names and job payloads, declared once. Producers and processors import these; a job whose payload
+ * does not match its name does not compile.
+ */
+export const QUEUES = {
+  eventFanout: 'event-fanout',
+  webhookDelivery: 'webhook-delivery',
+  kbIngestion: 'kb-ingestion',
+  integrationSync: 'integration-sync',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface JobPayloads {
+  [QUEUES.eventFanout]: { 'fan-out': { event: EventEnvelope } };
+  [QUEUES.webhookDelivery]: { deliver: { eventId: string; webhookId: string; tenantId: string; event: EventEnvelope } };
+  [QUEUES.kbIngestion]: {
+    ingest: { tenantId: string; agentId: string; documentId: string };
+    refresh: { tenantId: string; agentId: string; documentId: string };
+  };
+  [QUEUES.integrationSync]: { 'sync-lead': { tenantId: string; provider: string; event: EventEnvelope } };
+}
+
+export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
+export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][N];
+
+/** Deterministic job ids, so a replayed outbox row or a retried fan-out never enqueues a job twice. */
+export const jobIds = {
+  fanout: (eventId: string): string => eventId,
+  delivery: (eventId: string, webhookId: string): string => `${eventId}:${webhookId}`,
+  ingestion: (documentId: string, version: number | string): string => `${documentId}:${version}`,
+};
+
+/** BullMQ key prefix for a deployment (`REDIS_PREFIX`), so runs and deployments sharing a Redis never collide. */
+export function bullPrefix(redisPrefix: string): string {
+  return `${redisPrefix}:bull`;
+}

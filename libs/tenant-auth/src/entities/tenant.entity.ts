@@ -1,0 +1,26 @@
+import { CreatedAtColumn, UpdatedAtColumn } from '@chatbot/database';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { PlanTier } from '../plans/plans';
+
+export type TenantStatus = 'active' | 'suspended';
+
+@Entity({ schema: 'tenancy', name: 'tenants' })
+export class TenantEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'text' })
+  planTier!: PlanTier;
+
+  @Column({ type: 'text', default: 'active' })
+  status!: TenantStatus;
+
+  @CreatedAtColumn()
+  createdAt!: Date;
+
+  @UpdatedAtColumn()
+  updatedAt!: Date;
+}
