@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { testEnv } from '@chatbot/testing';
+import { TestTenants, testEnv } from '@chatbot/testing';
+import { hashApiKey } from '@chatbot/tenant-auth';
 
 const CLI = path.resolve(__dirname, '../dist/cli/main.js');
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [CLI, ...args], { env: testEnv() as NodeJS.ProcessEnv, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [CLI, ...args], { env: testEnv(), encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -16,18 +17,40 @@ function jsonLine(stdout: string): Record<string, string> {
 }
 
 describe('admin CLI (the contract later checks rely on)', () => {
-  it('tenant create prints one JSON line with tenantId and apiKey; the key works at once', async () => {
+  let tenants: TestTenants;
+  beforeAll(async () => {
+    tenants = await TestTenants.open();
+  });
+  afterAll(async () => {
+    await tenants?.close();
+  });
+
+  it('tenant create prints one JSON line with tenantId and apiKey; only its hash is stored', async () => {
     const created = cli('tenant', 'create', '--name', 'Acme', '--plan', 'team', '--json');
     expect(created.code).toBe(0);
     const { tenantId, apiKey } = jsonLine(created.stdout);
     expect(tenantId).toMatch(/^[0-9a-f-]{36}$/);
     expect(apiKey).toMatch(/^cbk_[A-Za-z0-9]{43}$/);
 
+    const [stored] = await tenants.admin.listKeys(tenantId!);
+    expect(stored?.keyHash).toBe(hashApiKey(apiKey!));
+
     const shown = jsonLine(cli('tenant', 'show', '--tenant', tenantId!, '--json').stdout);
     expect(shown).toMatchObject({ tenantId, name: 'Acme', plan: 'team', status: 'active' });
   });
 
-  it('key create (workspace and --agent), key revoke, tenant plan', async () => {
+  it('through `npm run cli`: stdout is exactly one JSON line (no npm banner)', () => {
+    const result = spawnSync('npm', ['run', 'cli', '--', 'tenant', 'create', '--name', 'ViaNpm', '--plan', 'starter', '--json'], {
+      cwd: path.resolve(__dirname, '../../..'),
+      env: testEnv(),
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout.endsWith('\n')).toBe(true);
+    expect(Object.keys(jsonLine(result.stdout)).sort()).toEqual(['apiKey', 'tenantId']);
+  });
+
+  it('key create (workspace and --agent), key revoke, tenant plan', () => {
     const { tenantId } = jsonLine(cli('tenant', 'create', '--name', 'Beta', '--json').stdout);
     const workspaceKey = jsonLine(cli('key', 'create', '--tenant', tenantId!, '--json').stdout);
     expect(Object.keys(workspaceKey).sort()).toEqual(['apiKey', 'keyId']);

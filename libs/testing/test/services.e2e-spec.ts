@@ -18,7 +18,7 @@ interface Started {
 }
 
 function startProcess(app: string, env: Record<string, string | undefined>): Started {
-  const child = spawn(process.execPath, [path.join(ROOT, 'apps', app, 'dist/main.js')], { env: env as NodeJS.ProcessEnv });
+  const child = spawn(process.execPath, [path.join(ROOT, 'apps', app, 'dist/main.js')], { env: env });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

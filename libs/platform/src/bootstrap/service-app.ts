@@ -55,8 +55,9 @@ export async function createServiceApp<S extends EnvSchema>(
   // Graceful shutdown: once closing starts, every response still in flight tells its client to drop the keep-alive
   // connection, so the server can finish them and close instead of waiting for idle sockets to time out.
   let closing = false;
-  fastify.addHook('preClose', async () => {
+  fastify.addHook('preClose', (done: () => void) => {
     closing = true;
+    done();
   });
   fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     void reply.header('x-request-id', request.id);

@@ -84,3 +84,44 @@ export function describeSchema(schema: EnvSchema): { name: string; default: stri
     description: def.description,
   }));
 }
+
+export interface ServiceEnvSchema {
+  service: string;
+  schema: EnvSchema;
+}
+
+function mergeSchemas(services: readonly ServiceEnvSchema[]): { name: string; def: EnvVarDefinition<unknown>; services: string[] }[] {
+  const rows = new Map<string, { name: string; def: EnvVarDefinition<unknown>; services: string[] }>();
+  for (const { service, schema } of services) {
+    for (const [name, def] of Object.entries(schema)) {
+      const row = rows.get(name) ?? { name, def, services: [] };
+      row.services.push(service);
+      rows.set(name, row);
+    }
+  }
+  return [...rows.values()];
+}
+
+/** `.env.example`: every variable of every service, its default and meaning. Generated, and checked by a test. */
+export function renderEnvExample(services: readonly ServiceEnvSchema[]): string {
+  const all = services.map((s) => s.service);
+  const lines = ['# Generated from the config schemas by `node scripts/env-docs.js > .env.example`. Do not edit by hand.', ''];
+  for (const row of mergeSchemas(services)) {
+    lines.push(`# ${row.def.description}`);
+    if (row.services.length !== all.length) lines.push(`# Used by: ${row.services.join(', ')}`);
+    lines.push(row.def.default === undefined ? `# ${row.name}=` : `${row.name}=${row.def.default}`, '');
+  }
+  return lines.join('\n');
+}
+
+/** The README's environment table. */
+export function renderEnvMarkdown(services: readonly ServiceEnvSchema[]): string {
+  const all = services.map((s) => s.service);
+  const lines = ['| Variable | Default | Used by | Meaning |', '|---|---|---|---|'];
+  for (const row of mergeSchemas(services)) {
+    const used = row.services.length === all.length ? 'all' : row.services.join(', ');
+    const value = row.def.default === undefined ? '(unset)' : `\`${row.def.default}\``;
+    lines.push(`| \`${row.name}\` | ${value} | ${used} | ${row.def.description.replace(/\|/g, '\\|')} |`);
+  }
+  return lines.join('\n');
+}

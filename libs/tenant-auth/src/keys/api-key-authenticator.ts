@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PLANS } from '../plans/plans';
-import { type KeyScope, type TenantContext, asTenantId } from '../tenants/tenant-context';
+import { type TenantContext, asTenantId } from '../tenants/tenant-context';
 import { ApiKeyRepository } from './api-key.repository';
 import { hashApiKey, looksLikeApiKey } from './api-key.util';
 import { KeyCache } from './key-cache';
@@ -35,7 +35,7 @@ export class ApiKeyAuthenticator {
       tenantName: row.tenant.name,
       plan: plan.tier,
       capabilities: plan.capabilities,
-      scopes: row.key.scopes as KeyScope[],
+      scopes: row.key.scopes,
       keyId: row.key.id,
       agentId: row.key.agentId,
     };

@@ -4,7 +4,7 @@ import type { TenantEntity } from '../entities/tenant.entity';
 import { ApiKeyRepository } from '../keys/api-key.repository';
 import { generateApiKey } from '../keys/api-key.util';
 import { type KeyInvalidation, invalidationChannel } from '../keys/key-invalidation';
-import { type PlanTier, isPlanTier } from '../plans/plans';
+import { isPlanTier } from '../plans/plans';
 import { TenantRepository } from './tenant.repository';
 import type { KeyScope } from './tenant-context';
 
@@ -49,7 +49,7 @@ export class TenancyAdminService {
 
   async setPlan(tenantId: string, plan: string): Promise<TenantEntity> {
     if (!isPlanTier(plan)) throw new TenancyInputError(`plan must be one of starter, team, business (got "${plan}")`);
-    const tenant = await this.tenants.update(tenantId, { planTier: plan as PlanTier });
+    const tenant = await this.tenants.update(tenantId, { planTier: plan });
     if (!tenant) throw new TenancyNotFoundError(`tenant ${tenantId} not found`);
     await this.publish({ kind: 'tenant', tenantId: tenant.id });
     return tenant;
