@@ -28,7 +28,8 @@ export class TestTenants {
     const env = testEnv();
     const dataSource = createDataSource({ url: env['DATABASE_URL']!, entities: TENANCY_ENTITIES, poolSize: 2 });
     await dataSource.initialize();
-    const redis = new Redis(env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+    const redis = new Redis(env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, lazyConnect: true });
+    await redis.connect();
     const admin = new TenancyAdminService(
       new TenantRepository(dataSource),
       new ApiKeyRepository(dataSource),
@@ -45,7 +46,7 @@ export class TestTenants {
   }
 
   async close(): Promise<void> {
-    this.redis.disconnect();
+    await this.redis.quit().catch(() => this.redis.disconnect());
     await this.dataSource.destroy();
   }
 }
