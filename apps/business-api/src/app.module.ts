@@ -2,7 +2,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { EVENTS_ENTITIES } from '@chatbot/events';
 import { type AppLogger, PlatformModule } from '@chatbot/platform';
 import { TENANCY_ENTITIES, TenantAuthModule } from '@chatbot/tenant-auth';
+import { WEBHOOK_ENTITIES, WebhooksCoreModule } from '@chatbot/webhooks';
 import type { BusinessApiConfig } from './config/business-api.config';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -10,8 +12,10 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({ serviceName: 'business-api', config, logger, entities: [...TENANCY_ENTITIES, ...EVENTS_ENTITIES] }),
+        PlatformModule.forRoot({ serviceName: 'business-api', config, logger, entities: [...TENANCY_ENTITIES, ...EVENTS_ENTITIES, ...WEBHOOK_ENTITIES] }),
         TenantAuthModule.forRoot(),
+        WebhooksCoreModule.forRoot(config),
+        WebhooksModule,
       ],
     };
   }

@@ -1,7 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { EVENTS_ENTITIES } from '@chatbot/events';
 import { type AppLogger, PlatformModule } from '@chatbot/platform';
+import { WEBHOOK_ENTITIES, WebhooksCoreModule } from '@chatbot/webhooks';
 import type { WorkerConfig } from './config/worker.config';
+import { WebhookPipelineModule } from './webhooks/webhook-pipeline.module';
 
 @Module({})
 export class AppModule {
@@ -9,7 +11,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({ serviceName: 'worker', config, logger, entities: EVENTS_ENTITIES }),
+        PlatformModule.forRoot({ serviceName: 'worker', config, logger, entities: [...EVENTS_ENTITIES, ...WEBHOOK_ENTITIES] }),
+        WebhooksCoreModule.forRoot(config),
+        WebhookPipelineModule,
       ],
     };
   }

@@ -1,5 +1,6 @@
 export * from './catalog';
 export * from './queues';
+export * from './typed-queue';
 export * from './outbox/outbox-event.entity';
 export * from './outbox/outbox-writer';
 export * from './migrations';

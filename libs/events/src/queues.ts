@@ -14,7 +14,8 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface JobPayloads {
   [QUEUES.eventFanout]: { 'fan-out': { event: EventEnvelope } };
-  [QUEUES.webhookDelivery]: { deliver: { eventId: string; webhookId: string; tenantId: string; event: EventEnvelope } };
+  /** The event and message live in Postgres (business.webhook_events / webhook_messages); the job only points at them. */
+  [QUEUES.webhookDelivery]: { deliver: { tenantId: string; webhookId: string; eventId: string } };
   [QUEUES.kbIngestion]: {
     ingest: { tenantId: string; agentId: string; documentId: string };
     refresh: { tenantId: string; agentId: string; documentId: string };
@@ -29,6 +30,8 @@ export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[
 export const jobIds = {
   fanout: (eventId: string): string => eventId,
   delivery: (eventId: string, webhookId: string): string => `${eventId}:${webhookId}`,
+  /** A manual redelivery or recovery is a new job beside the original (whose id may still be kept). */
+  redelivery: (eventId: string, webhookId: string, nonce: string): string => `${eventId}:${webhookId}:re:${nonce}`,
   ingestion: (documentId: string, version: number | string): string => `${documentId}:${version}`,
 };
 

@@ -7,3 +7,5 @@ export * from './probe.module';
 export * from './probe-service';
 export * from './tcp-proxy';
 export * from './service-basics';
+export * from './isolated-env';
+export * from './webhook-receiver';

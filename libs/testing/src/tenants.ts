@@ -24,8 +24,8 @@ export class TestTenants {
     readonly admin: TenancyAdminService,
   ) {}
 
-  static async open(): Promise<TestTenants> {
-    const env = testEnv();
+  static async open(overrides: Record<string, string | undefined> = {}): Promise<TestTenants> {
+    const env = testEnv(overrides);
     const dataSource = createDataSource({ url: env['DATABASE_URL']!, entities: TENANCY_ENTITIES, poolSize: 2 });
     await dataSource.initialize();
     const redis = new Redis(env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, lazyConnect: true });

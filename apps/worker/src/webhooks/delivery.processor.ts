@@ -1,0 +1,102 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type JobPayload, QUEUES, bullConnection, bullPrefix } from '@chatbot/events';
+import { APP_CONFIG, MetricsService } from '@chatbot/platform';
+import { asTenantId } from '@chatbot/tenant-auth';
+import { WEBHOOK_BACKOFF, WebhookDeliveryService, WebhookMessageRepository, WebhookRepository } from '@chatbot/webhooks';
+import { DelayedError, type Job, Worker } from 'bullmq';
+import { Counter } from 'prom-client';
+import type { WorkerConfig } from '../config/worker.config';
+import { EndpointSlots } from './endpoint-slots';
+
+type DeliveryJob = Job<JobPayload<typeof QUEUES.webhookDelivery, 'deliver'>>;
+
+/** Thrown to make BullMQ retry after exactly the delay the attempt chose (backoff with jitter, or Retry-After). */
+export class RetryDeliveryLater extends Error {
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'RetryDeliveryLater';
+  }
+}
+
+@Injectable()
+export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private worker: Worker | undefined;
+  private readonly slots: EndpointSlots;
+  private readonly attempts: Counter<'outcome'>;
+
+  constructor(
+    private readonly webhooks: WebhookRepository,
+    private readonly messages: WebhookMessageRepository,
+    private readonly delivery: WebhookDeliveryService,
+    @Inject(APP_CONFIG) private readonly config: WorkerConfig,
+    metrics: MetricsService,
+  ) {
+    this.slots = new EndpointSlots(config.WEBHOOK_ENDPOINT_CONCURRENCY);
+    this.attempts = new Counter({
+      name: 'webhook_delivery_attempts_total',
+      help: 'Webhook delivery attempts by outcome',
+      labelNames: ['outcome'],
+      registers: [metrics.registry],
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker = new Worker(QUEUES.webhookDelivery, (job: DeliveryJob, token?: string) => this.process(job, token), {
+      connection: bullConnection(this.config, 'worker'),
+      prefix: bullPrefix(this.config.REDIS_PREFIX),
+      concurrency: this.config.WEBHOOK_DELIVERY_CONCURRENCY,
+      lockDuration: this.config.QUEUE_LOCK_DURATION_MS,
+      stalledInterval: this.config.QUEUE_STALLED_INTERVAL_MS,
+      settings: {
+        backoffStrategy: (_attemptsMade: number, type?: string, err?: Error) =>
+          type === WEBHOOK_BACKOFF && err instanceof RetryDeliveryLater ? err.delayMs : 1000,
+      },
+    });
+    this.worker.on('error', () => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Waits for deliveries in flight to finish (each is bounded by WEBHOOK_TIMEOUT_MS).
+    await this.worker?.close();
+    await this.worker?.disconnect();
+  }
+
+  async process(job: DeliveryJob, token?: string): Promise<{ outcome: string; status?: number | null }> {
+    const tenantId = asTenantId(job.data.tenantId);
+    const [webhook, found] = await Promise.all([
+      this.webhooks.find(tenantId, job.data.webhookId),
+      this.messages.find(tenantId, job.data.webhookId, job.data.eventId),
+    ]);
+    if (!webhook || !found) return { outcome: 'skipped: webhook deleted' };
+    if (!webhook.isActive) {
+      await this.messages.markFailed(tenantId, found.message.id, 'webhook is disabled');
+      return { outcome: 'skipped: webhook disabled' };
+    }
+    if (found.message.status === 'delivered' && !job.id?.includes(':re:')) return { outcome: 'skipped: already delivered' };
+
+    const endpoint = new URL(webhook.webhookUrl).origin;
+    if (!this.slots.tryAcquire(endpoint)) {
+      // This endpoint already has its share of slots: give ours back and come back shortly (not an attempt).
+      await job.moveToDelayed(Date.now() + 50 + Math.floor(Math.random() * 150), token);
+      throw new DelayedError();
+    }
+    try {
+      const result = await this.delivery.attempt({
+        webhook,
+        event: found.event,
+        attempt: job.attemptsMade + 1,
+        maxAttempts: job.opts.attempts ?? 1,
+        messageId: found.message.id,
+        isTest: false,
+      });
+      this.attempts.inc({ outcome: result.outcome });
+      if (result.outcome === 'retry') throw new RetryDeliveryLater(result.retryInMs ?? 1000, result.error ?? 'retry');
+      return { outcome: result.outcome, status: result.statusCode };
+    } finally {
+      this.slots.release(endpoint);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { type JobsOptions, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type JobName, type JobPayload, type QueueName, bullPrefix } from './queues';
+
+export interface QueueConnectionConfig {
+  REDIS_URL: string;
+  REDIS_PREFIX: string;
+}
+
+/** Completed jobs are kept an hour (so a replayed jobId is still recognised), failed ones a week. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  removeOnComplete: { age: 3600, count: 50_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 100_000 },
+};
+
+/**
+ * Redis connection for BullMQ. Producers fail fast while Redis is down (no offline queue), so callers can keep their
+ * data (outbox rows stay unpublished) instead of hanging; workers wait for Redis forever, as BullMQ requires.
+ */
+export function bullConnection(config: QueueConnectionConfig, role: 'producer' | 'worker'): Redis {
+  const client = new Redis(config.REDIS_URL, {
+    maxRetriesPerRequest: role === 'worker' ? null : 1,
+    enableOfflineQueue: role === 'worker',
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+  });
+  client.on('error', () => undefined); // reported through readiness and job failures
+  return client;
+}
+
+export interface TypedJob<Q extends QueueName, N extends JobName<Q> = JobName<Q>> {
+  name: N;
+  data: JobPayload<Q, N>;
+  /** Every job has a deterministic id (see `jobIds`). */
+  opts: JobsOptions & { jobId: string };
+}
+
+/** A BullMQ queue whose job names and payloads are checked against the catalog in `queues.ts`. */
+export class TypedQueue<Q extends QueueName> {
+  readonly queue: Queue;
+  private readonly connection: Redis;
+
+  constructor(
+    readonly name: Q,
+    config: QueueConnectionConfig,
+    connection: Redis = bullConnection(config, 'producer'),
+  ) {
+    this.connection = connection;
+    this.queue = new Queue(name, { connection, prefix: bullPrefix(config.REDIS_PREFIX), defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    this.queue.on('error', () => undefined);
+  }
+
+  async add<N extends JobName<Q>>(job: TypedJob<Q, N>): Promise<void> {
+    await this.queue.add(job.name, job.data, job.opts);
+  }
+
+  async addBulk(jobs: readonly TypedJob<Q>[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: job.opts })));
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+    this.connection.disconnect();
+  }
+}

@@ -1,0 +1,56 @@
+import { CreatedAtColumn } from '@chatbot/database';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/** One delivery attempt (real or test), as the logs route shows it. */
+@Entity({ schema: 'business', name: 'webhook_delivery_logs' })
+export class DeliveryLogEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Index()
+  @Column({ type: 'uuid' })
+  tenantId!: string;
+
+  @Column({ type: 'uuid' })
+  webhookId!: string;
+
+  @Column({ type: 'uuid', nullable: true })
+  messageId!: string | null;
+
+  @Column({ type: 'uuid' })
+  eventId!: string;
+
+  @Column({ type: 'text' })
+  eventType!: string;
+
+  /** 1 for the first attempt; the seed's `retry_count` is `attempt - 1`. */
+  @Column({ type: 'integer' })
+  attempt!: number;
+
+  @Column({ type: 'boolean', default: false })
+  isTest!: boolean;
+
+  @Column({ type: 'text' })
+  requestUrl!: string;
+
+  @Column({ type: 'integer', nullable: true })
+  responseStatus!: number | null;
+
+  @Column({ type: 'text', nullable: true })
+  responseBody!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @Column({ type: 'integer' })
+  durationMs!: number;
+
+  @Column({ type: 'boolean' })
+  success!: boolean;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
+
+  @CreatedAtColumn()
+  createdAt!: Date;
+}

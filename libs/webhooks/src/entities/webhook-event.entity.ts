@@ -1,0 +1,26 @@
+import { CreatedAtColumn } from '@chatbot/database';
+import type { EventEnvelope, PublicEventType } from '@chatbot/events';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** An event kept for delivery, redelivery and recovery (one row, however many webhooks receive it). */
+@Entity({ schema: 'business', name: 'webhook_events' })
+export class WebhookEventEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Index()
+  @Column({ type: 'uuid' })
+  tenantId!: string;
+
+  @Column({ type: 'text' })
+  eventType!: PublicEventType;
+
+  @Column({ type: 'jsonb' })
+  envelope!: EventEnvelope;
+
+  @Column({ type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @CreatedAtColumn()
+  createdAt!: Date;
+}
