@@ -26,13 +26,17 @@ export interface JobPayloads {
 export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
 export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][N];
 
-/** Deterministic job ids, so a replayed outbox row or a retried fan-out never enqueues a job twice. */
+/**
+ * Deterministic job ids, so a replayed outbox row or a retried fan-out never enqueues a job twice. BullMQ refuses ':'
+ * in custom ids (it separates its Redis keys), so DESIGN.md's `eventId:webhookId` is written `eventId.webhookId`.
+ */
 export const jobIds = {
   fanout: (eventId: string): string => eventId,
-  delivery: (eventId: string, webhookId: string): string => `${eventId}:${webhookId}`,
+  delivery: (eventId: string, webhookId: string): string => `${eventId}.${webhookId}`,
   /** A manual redelivery or recovery is a new job beside the original (whose id may still be kept). */
-  redelivery: (eventId: string, webhookId: string, nonce: string): string => `${eventId}:${webhookId}:re:${nonce}`,
-  ingestion: (documentId: string, version: number | string): string => `${documentId}:${version}`,
+  redelivery: (eventId: string, webhookId: string, nonce: string): string => `${eventId}.${webhookId}.re.${nonce}`,
+  isRedelivery: (jobId: string | undefined): boolean => jobId?.includes('.re.') ?? false,
+  ingestion: (documentId: string, version: number | string): string => `${documentId}.${version}`,
 };
 
 /** BullMQ key prefix for a deployment (`REDIS_PREFIX`), so runs and deployments sharing a Redis never collide. */

@@ -1,4 +1,4 @@
-import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
+import { type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedRequest {
@@ -26,8 +26,9 @@ export class WebhookReceiver {
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<WebhookReceiver> {
-    let receiver: WebhookReceiver | undefined;
-    const server = createServer((req, res) => {
+    const server = createServer();
+    const receiver = new WebhookReceiver(server);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
@@ -38,8 +39,8 @@ export class WebhookReceiver {
           body: Buffer.concat(chunks).toString('utf8'),
           at: Date.now(),
         };
-        const index = receiver!.requests.push(recorded) - 1;
-        const answer = receiver!.script(recorded, index);
+        const index = receiver.requests.push(recorded) - 1;
+        const answer = receiver.script(recorded, index);
         const send = () => {
           if (res.destroyed) return;
           res.writeHead(answer.status, answer.headers ?? {});
@@ -49,7 +50,6 @@ export class WebhookReceiver {
         else send();
       });
     });
-    receiver = new WebhookReceiver(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     return receiver;
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type JobPayload, QUEUES, bullConnection, bullPrefix } from '@chatbot/events';
-import { APP_CONFIG, MetricsService } from '@chatbot/platform';
+import { type JobPayload, QUEUES, bullConnection, bullPrefix, jobIds } from '@chatbot/events';
+import { APP_CONFIG, APP_LOGGER, type AppLogger, MetricsService } from '@chatbot/platform';
 import { asTenantId } from '@chatbot/tenant-auth';
 import { WEBHOOK_BACKOFF, WebhookDeliveryService, WebhookMessageRepository, WebhookRepository } from '@chatbot/webhooks';
 import { DelayedError, type Job, Worker } from 'bullmq';
@@ -32,6 +32,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     private readonly messages: WebhookMessageRepository,
     private readonly delivery: WebhookDeliveryService,
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
+    @Inject(APP_LOGGER) private readonly logger: AppLogger,
     metrics: MetricsService,
   ) {
     this.slots = new EndpointSlots(config.WEBHOOK_ENDPOINT_CONCURRENCY);
@@ -56,6 +57,10 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
       },
     });
     this.worker.on('error', () => undefined);
+    this.worker.on('failed', (job, err) => {
+      if (err instanceof RetryDeliveryLater) return; // an expected retry, already in the delivery log
+      this.logger.error({ jobId: job?.id, err: { message: err.message, stack: err.stack } }, 'delivery job failed unexpectedly');
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -75,7 +80,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
       await this.messages.markFailed(tenantId, found.message.id, 'webhook is disabled');
       return { outcome: 'skipped: webhook disabled' };
     }
-    if (found.message.status === 'delivered' && !job.id?.includes(':re:')) return { outcome: 'skipped: already delivered' };
+    if (found.message.status === 'delivered' && !jobIds.isRedelivery(job.id)) return { outcome: 'skipped: already delivered' };
 
     const endpoint = new URL(webhook.webhookUrl).origin;
     if (!this.slots.tryAcquire(endpoint)) {

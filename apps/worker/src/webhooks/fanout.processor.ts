@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type JobPayload, QUEUES, bullConnection, bullPrefix, isPublicEventType } from '@chatbot/events';
-import { APP_CONFIG } from '@chatbot/platform';
+import { APP_CONFIG, APP_LOGGER, type AppLogger } from '@chatbot/platform';
 import { asTenantId } from '@chatbot/tenant-auth';
 import { WebhookMessageRepository, WebhookRepository, deliveryJob } from '@chatbot/webhooks';
 import { type Job, Worker } from 'bullmq';
@@ -22,6 +22,7 @@ export class FanoutProcessor implements OnApplicationBootstrap, OnApplicationShu
     private readonly messages: WebhookMessageRepository,
     private readonly deliveries: DeliveryQueue,
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
+    @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -33,6 +34,9 @@ export class FanoutProcessor implements OnApplicationBootstrap, OnApplicationShu
       stalledInterval: this.config.QUEUE_STALLED_INTERVAL_MS,
     });
     this.worker.on('error', () => undefined);
+    this.worker.on('failed', (job, err) =>
+      this.logger.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: err.message } }, 'fan-out job failed; it will be retried'),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -43,22 +43,37 @@ const BY_CODE: Readonly<Record<string, ErrorKind>> = {
   ERR_INVALID_ARG_VALUE: { label: 'invalid request', outcome: 'give-up' },
 };
 
+/** TLS handshake and certificate failures (the receiver may fix its certificate: retried). */
+const TLS_CODE = /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED)/;
+
+/** Error-like: checked by shape, as errors from Node internals or another realm fail `instanceof Error`. */
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+}
+
+function asErrorLike(err: unknown): ErrorLike | undefined {
+  return typeof err === 'object' && err !== null ? err : undefined;
+}
+
 function errorChain(err: unknown): unknown[] {
   const chain: unknown[] = [];
   let current: unknown = err;
   while (current !== undefined && current !== null && !chain.includes(current) && chain.length < 10) {
     chain.push(current);
-    current = current instanceof Error ? current.cause : undefined;
+    current = asErrorLike(current)?.cause;
   }
   return chain;
 }
 
 function codeOf(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') return code;
+  const like = asErrorLike(err);
+  if (typeof like?.code === 'string') return like.code;
   // net.connect with several addresses fails with an AggregateError of the per-address errors.
-  if (err instanceof AggregateError) return err.errors.map(codeOf).find((c) => c !== undefined);
+  if (Array.isArray(like?.errors)) return like.errors.map(codeOf).find((c) => c !== undefined);
   return undefined;
 }
 
@@ -67,15 +82,18 @@ function kindOf(err: unknown): ErrorKind | undefined {
   if (code !== undefined) {
     const known = BY_CODE[code];
     if (known) return known;
-    if (/^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED)/.test(code)) return { label: 'TLS error', outcome: 'retry' };
+    if (TLS_CODE.test(code)) return { label: 'TLS error', outcome: 'retry' };
   }
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return TIMEOUT;
+  const name = asErrorLike(err)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return TIMEOUT;
   return undefined;
 }
 
 function detailOf(err: unknown): string {
-  if (err instanceof Error) return err.message || codeOf(err) || err.name;
-  return String(err);
+  const like = asErrorLike(err);
+  if (like === undefined) return String(err);
+  if (typeof like.message === 'string' && like.message !== '') return like.message;
+  return codeOf(err) ?? (typeof like.name === 'string' ? like.name : String(err));
 }
 
 /**

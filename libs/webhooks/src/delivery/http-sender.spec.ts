@@ -20,7 +20,8 @@ describe('sendWebhook (against a local server)', () => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
+      const body = Buffer.concat(chunks).toString();
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
       handler(req, res);
     });
   });
@@ -152,16 +153,29 @@ describe('sendWebhook (against a local server)', () => {
   it('reports an SSRF refusal as final, without connecting', async () => {
     const guarded = createGuardedDispatcher({ enabled: true, allowlist: [] });
     try {
-      const result = await sendWebhook(guarded, { url: `${base}/hook`, method: 'POST', headers: {}, body: '{}', timeoutMs: 2000, maxResponseBytes: 10 });
-      expect(result).toMatchObject({ status: null, errorOutcome: 'give-up', error: 'refused to connect to 127.0.0.1 (loopback)' });
+      const result = await sendWebhook(guarded, {
+        url: `${base}/hook`,
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        timeoutMs: 2000,
+        maxResponseBytes: 10,
+      });
+      expect(result).toMatchObject({
+        status: null,
+        errorOutcome: 'give-up',
+        error: 'refused to connect to 127.0.0.1 (loopback)',
+      });
       expect(received).toHaveLength(0);
     } finally {
       await guarded.close();
     }
   });
 
-  it('reports an invalid URL as final and never throws', async () => {
-    const result = await send({ url: 'not a url' });
-    expect(result).toMatchObject({ status: null, errorOutcome: 'give-up' });
+  it('reports a request that cannot be made (bad URL, bad header value) as final and never throws', async () => {
+    expect(await send({ url: 'not a url' })).toMatchObject({ status: null, errorOutcome: 'give-up' });
+    const badHeader = await send({ headers: { 'x-evil': 'a\r\nInjected: yes' } });
+    expect(badHeader).toMatchObject({ status: null, errorOutcome: 'give-up' });
+    expect(received).toHaveLength(0);
   });
 });

@@ -52,7 +52,10 @@ function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<str
  * Reads at most `maxBytes` of the body as UTF-8 and drops the rest (destroying the stream closes the connection).
  * What was read before a failure is kept.
  */
-async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<{ text: string; error: unknown }> {
+async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  maxBytes: number,
+): Promise<{ text: string; error: unknown }> {
   const decoder = new TextDecoder('utf-8');
   let text = '';
   let remaining = Math.max(0, maxBytes);
@@ -103,14 +106,12 @@ export async function sendWebhook(dispatcher: Dispatcher, req: SendRequest): Pro
     return { status: null, headers: {}, body: '', durationMs: elapsed(), error: message, errorOutcome: outcome };
   }
   const { text, error } = await readCapped(response.body, req.maxResponseBytes);
+  const readError = signal.aborted ? `timeout after ${req.timeoutMs} ms` : errorMessage(error);
   return {
     status: response.statusCode,
     headers: flattenHeaders(response.headers),
     body: text,
     durationMs: elapsed(),
-    error:
-      error === null
-        ? null
-        : `reading the response body failed: ${signal.aborted ? `timeout after ${req.timeoutMs} ms` : errorMessage(error)}`,
+    error: error === null ? null : `reading the response body failed: ${readError}`,
   };
 }

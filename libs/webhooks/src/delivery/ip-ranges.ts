@@ -58,7 +58,8 @@ function v6Reason(ip: IPv6): string | null {
   const range = ip.range() as string;
   switch (range) {
     case 'ipv4Mapped':
-      return embedded('IPv4-mapped', ip.toIPv4Address());
+      // Refused outright (issue 3): a public host has no reason to resolve to a mapped address.
+      return embedded('IPv4-mapped', ip.toIPv4Address()) ?? 'IPv4-mapped IPv6';
     case 'rfc6145':
       return embedded('IPv4-translated', v4FromWords(word(ip, 6), word(ip, 7)));
     case 'rfc6052':

@@ -60,14 +60,20 @@ describe('renderPayload', () => {
 
   it('puts typed values where a string is exactly one placeholder', () => {
     const out = JSON.parse(
-      renderPayload('{"id":"{{event_id}}","raw":"{{data}}","phone":"{{ phone }}","ticket":"{{ticket_id}}","all":"{{event}}"}', lead),
+      renderPayload(
+        '{"id":"{{event_id}}","raw":"{{data}}","phone":"{{ phone }}","ticket":"{{ticket_id}}","all":"{{event}}"}',
+        lead,
+      ),
     ) as Record<string, unknown>;
     expect(out).toEqual({ id: lead.id, raw: lead.data, phone: null, ticket: null, all: lead });
   });
 
   it('interpolates text inside longer strings and keys', () => {
     const out = JSON.parse(
-      renderPayload('{"text":"Lead {{name}} <{{email}}> phone={{phone}} t={{ticket_id}} data={{data}}","{{event_type}}":"{{timestamp}}"}', lead),
+      renderPayload(
+        '{"text":"Lead {{name}} <{{email}}> phone={{phone}} t={{ticket_id}} data={{data}}","{{event_type}}":"{{timestamp}}"}',
+        lead,
+      ),
     ) as Record<string, unknown>;
     expect(out).toEqual({
       text: `Lead Ana <ana@example.com> phone= t= data=${JSON.stringify(lead.data)}`,
@@ -76,7 +82,8 @@ describe('renderPayload', () => {
   });
 
   it('keeps numbers, booleans, null and nesting of the template as they are', () => {
-    const out = JSON.parse(renderPayload('{"n":1.5,"b":true,"z":null,"nested":{"list":["{{lead_id}}",2]}}', lead)) as unknown;
+    const template = '{"n":1.5,"b":true,"z":null,"nested":{"list":["{{lead_id}}",2]}}';
+    const out = JSON.parse(renderPayload(template, lead)) as unknown;
     expect(out).toEqual({ n: 1.5, b: true, z: null, nested: { list: ['lead-1', 2] } });
   });
 

@@ -83,7 +83,7 @@ function renderValue(value: Json, event: EventEnvelope): Json {
     // fromEntries defines own properties: a "__proto__" key stays a plain key.
     return Object.fromEntries(
       Object.entries(value).map(([key, item]) => [interpolate(key, event), renderValue(item, event)]),
-    ) as Json;
+    );
   }
   return value;
 }

@@ -29,7 +29,16 @@ const middle = (): number => 0.5;
 describe('retryDelayMs', () => {
   it('grows exponentially by default: seconds, then minutes, then hours, capped at 10 h', () => {
     const schedule = [1, 2, 3, 4, 5, 6, 7, 15].map((n) => retryDelayMs(DEFAULT_RETRY_CONFIG, n, middle));
-    expect(schedule).toEqual([5 * SECOND, 30 * SECOND, 3 * MINUTE, 18 * MINUTE, 108 * MINUTE, 10 * HOUR, 10 * HOUR, 10 * HOUR]);
+    expect(schedule).toEqual([
+      5 * SECOND,
+      30 * SECOND,
+      3 * MINUTE,
+      18 * MINUTE,
+      108 * MINUTE,
+      10 * HOUR,
+      10 * HOUR,
+      10 * HOUR,
+    ]);
     expect(MAX_RETRY_DELAY_MS).toBe(10 * HOUR);
   });
 
@@ -149,7 +158,8 @@ describe('classifyError', () => {
   });
 
   it('retries an aborted (timed out) request and unknown errors', () => {
-    expect(classifyError(new DOMException('The operation was aborted due to timeout', 'TimeoutError')).outcome).toBe('retry');
+    const aborted = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    expect(classifyError(aborted)).toEqual({ outcome: 'retry', message: `timeout: ${aborted.message}` });
     expect(classifyError(new Error('weird'))).toEqual({ outcome: 'retry', message: 'request failed: weird' });
     expect(classifyError('text')).toEqual({ outcome: 'retry', message: 'request failed: text' });
   });

@@ -33,6 +33,7 @@ describe('blockedReason', () => {
     ['fd12:3456::1', 'unique-local'],
     ['fd00:ec2::254', 'unique-local (cloud metadata)'],
     ['::ffff:127.0.0.1', 'IPv4-mapped loopback'],
+    ['::ffff:8.8.8.8', 'IPv4-mapped IPv6'],
     ['::ffff:7f00:1', 'IPv4-mapped loopback'],
     ['::ffff:10.0.0.1', 'IPv4-mapped private'],
     ['::ffff:169.254.169.254', 'IPv4-mapped link-local (cloud metadata)'],
@@ -67,7 +68,6 @@ describe('blockedReason', () => {
     '169.253.255.255',
     '2606:4700:4700::1111',
     '2001:4860:4860::8888',
-    '::ffff:8.8.8.8',
     '64:ff9b::808:808',
     '2002:808:808::1',
     // Teredo: server 65.54.227.120, client 8.8.8.8 (obfuscated).
@@ -110,8 +110,8 @@ async function close(server: Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-/** GET through the dispatcher: the status, or the error it failed with. */
-async function fetchWith(dispatcher: Dispatcher, url: string): Promise<number | unknown> {
+/** GET through the dispatcher: the status (a number), or the error it failed with. */
+async function fetchWith(dispatcher: Dispatcher, url: string): Promise<unknown> {
   try {
     const res = await request(url, { dispatcher });
     await res.body.dump();
@@ -182,6 +182,18 @@ describe('createGuardedDispatcher (real requests)', () => {
       ]);
     const result = await fetchWith(guarded({ enabled: true, allowlist: [] }, resolve), 'http://mixed.example.test/');
     expectBlocked(result, '10.0.0.5', 'private');
+  });
+
+  it('passes DNS failures through with their code', async () => {
+    const failing: ResolveAll = () =>
+      Promise.reject(Object.assign(new Error('getaddrinfo EAI_AGAIN x.test'), { code: 'EAI_AGAIN' }));
+    expect(await fetchWith(guarded({ enabled: true, allowlist: [] }, failing), 'http://x.test/')).toMatchObject({
+      code: 'EAI_AGAIN',
+    });
+    const empty: ResolveAll = () => Promise.resolve([]);
+    expect(await fetchWith(guarded({ enabled: true, allowlist: [] }, empty), 'http://y.test/')).toMatchObject({
+      code: 'ENOTFOUND',
+    });
   });
 
   it('connects to the checked address, not to the name resolved again', async () => {

@@ -30,10 +30,11 @@ export class SsrfBlockedError extends Error {
 export function findSsrfError(err: unknown): SsrfBlockedError | undefined {
   const seen = new Set<unknown>();
   let current: unknown = err;
-  while (current instanceof Error && !seen.has(current)) {
+  // By shape, not `instanceof Error`: wrappers may come from Node internals or another realm.
+  while (typeof current === 'object' && current !== null && !seen.has(current)) {
     if (current instanceof SsrfBlockedError) return current;
     seen.add(current);
-    current = current.cause;
+    current = (current as { cause?: unknown }).cause;
   }
   return undefined;
 }
@@ -47,12 +48,19 @@ export interface GuardedDispatcherOptions {
   connectTimeoutMs?: number;
   /** Name resolution; default `dns.lookup(host, { all: true })`. */
   resolve?: ResolveAll;
+  /** Trusted CA certificates (PEM) instead of Node's default roots: a development or test CA. */
+  ca?: string | readonly string[];
 }
 
 const defaultResolve: ResolveAll = (hostname) => lookup(hostname, { all: true });
 
 /** Errors after which the next resolved address is worth trying (no route over that family, nothing listening). */
 const TRY_NEXT_ADDRESS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+
+/** Errors from Node internals (or another realm) may fail `instanceof Error` yet carry a code worth keeping. */
+function toError(err: unknown): Error {
+  return typeof err === 'object' && err !== null && 'message' in err ? (err as Error) : new Error(String(err));
+}
 
 function refuseIfBlocked(address: string, allowlist: Allowlist): void {
   const reason = blockedReason(address);
@@ -88,8 +96,8 @@ function guardedConnector(
       const servername = options.servername || (isIP(options.hostname) === 0 ? options.hostname : undefined);
       base({ ...options, hostname: address, servername }, (...result) => {
         const [err] = result;
-        const code = (err as NodeJS.ErrnoException | null)?.code;
-        if (err && code !== undefined && TRY_NEXT_ADDRESS.has(code) && index + 1 < addresses.length) {
+        const code = err && 'code' in err ? err.code : undefined;
+        if (typeof code === 'string' && TRY_NEXT_ADDRESS.has(code) && index + 1 < addresses.length) {
           attempt(addresses, index + 1);
           return;
         }
@@ -97,8 +105,15 @@ function guardedConnector(
       });
     };
     checkedAddresses(options.hostname, allowlist, resolve).then(
-      (addresses) => (addresses === null ? base(options, callback) : attempt(addresses, 0)),
-      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
+      (addresses) => {
+        try {
+          if (addresses === null) base(options, callback);
+          else attempt(addresses, 0);
+        } catch (err) {
+          callback(toError(err), null);
+        }
+      },
+      (err: unknown) => callback(toError(err), null),
     );
   };
 }
@@ -110,7 +125,10 @@ function guardedConnector(
  * plain Agent.
  */
 export function createGuardedDispatcher(policy: SsrfPolicy, options: GuardedDispatcherOptions = {}): Dispatcher {
-  const base = buildConnector({ timeout: options.connectTimeoutMs ?? 10_000 });
+  const base = buildConnector({
+    timeout: options.connectTimeoutMs ?? 10_000,
+    ...(options.ca === undefined ? {} : { ca: typeof options.ca === 'string' ? options.ca : [...options.ca] }),
+  });
   if (!policy.enabled) return new Agent({ connect: base });
   return new Agent({
     connect: guardedConnector(base, compileAllowlist(policy.allowlist), options.resolve ?? defaultResolve),

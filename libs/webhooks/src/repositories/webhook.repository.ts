@@ -62,7 +62,7 @@ export class WebhookRepository {
     tenantId: TenantId,
     id: string,
   ): Promise<{ failingSince: Date; consecutiveFailures: number; isActive: boolean } | null> {
-    const rows = (await manager.query(
+    const rows = await manager.query<[{ failing_since: Date; consecutive_failures: number; is_active: boolean }[], number]>(
       `UPDATE business.webhooks
           SET consecutive_failures = consecutive_failures + 1,
               failing_since = COALESCE(failing_since, now()),
@@ -70,7 +70,7 @@ export class WebhookRepository {
         WHERE tenant_id = $1 AND id = $2
         RETURNING failing_since, consecutive_failures, is_active`,
       [tenantId, id],
-    )) as [{ failing_since: Date; consecutive_failures: number; is_active: boolean }[], number];
+    );
     const row = rows[0]?.[0];
     return row ? { failingSince: row.failing_since, consecutiveFailures: row.consecutive_failures, isActive: row.is_active } : null;
   }

@@ -1,0 +1,266 @@
+import { Webhook } from 'standardwebhooks';
+import { type ReceivedRequest, waitFor } from '@chatbot/testing';
+import { PipelineFixture, lead } from './pipeline-fixture';
+
+const verifyHeaders = (r: ReceivedRequest) => ({
+  'webhook-id': String(r.headers['webhook-id']),
+  'webhook-timestamp': String(r.headers['webhook-timestamp']),
+  'webhook-signature': String(r.headers['webhook-signature']),
+});
+
+describe('webhook pipeline: outbox → relay → fan-out → signed delivery (real Postgres, Redis, worker)', () => {
+  let f: PipelineFixture;
+
+  beforeAll(async () => {
+    f = await PipelineFixture.start({ WEBHOOK_ENDPOINT_CONCURRENCY: '2', WEBHOOK_DELIVERY_CONCURRENCY: '8' });
+  });
+
+  afterAll(async () => {
+    await f?.stop();
+  });
+
+  it('delivers a committed event, signed (verified by standardwebhooks), with webhook-id = event id, to matching webhooks only', async () => {
+    const t = await f.tenants.create();
+    const other = await f.tenants.create();
+    const hook = await f.createWebhook(t.apiKey, { event_type: 'lead_captured', webhook_url: f.receiver.url('/basic') });
+    await f.createWebhook(t.apiKey, { event_type: 'message_sent', webhook_url: f.receiver.url('/basic-wrong-type') });
+    await f.createWebhook(t.apiKey, { event_type: 'lead_captured', webhook_url: f.receiver.url('/basic-inactive'), is_active: false });
+    await f.createWebhook(other.apiKey, { event_type: 'lead_captured', webhook_url: f.receiver.url('/basic-other-tenant') });
+
+    const event = await f.produce(t.tenantId, 'lead_captured', lead());
+    await waitFor(() => f.receiver.on('/basic').length === 1, { timeoutMs: 10000, what: 'delivery' });
+    const [received] = f.receiver.on('/basic');
+    const body = new Webhook(hook.secret).verify(received!.body, verifyHeaders(received!));
+    expect(body).toEqual(event);
+    expect(received!.headers['webhook-id']).toBe(event.id);
+    expect(received!.method).toBe('POST');
+
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(f.receiver.on('/basic')).toHaveLength(1);
+    expect(f.receiver.on('/basic-wrong-type')).toHaveLength(0);
+    expect(f.receiver.on('/basic-inactive')).toHaveLength(0);
+    expect(f.receiver.on('/basic-other-tenant')).toHaveLength(0);
+
+    const logs = await f.api$('GET', `/${hook.id}/logs`, t.apiKey);
+    expect(logs.body).toHaveLength(1);
+    expect(logs.body[0]).toMatchObject({ event_id: event.id, event_type: 'lead_captured', response_status: 200, retry_count: 0, success: true, is_test: false });
+  });
+
+  it('renders payload_template with JSON-escaped values, with the method and custom headers', async () => {
+    const t = await f.tenants.create();
+    await f.createWebhook(t.apiKey, {
+      event_type: 'lead_captured',
+      webhook_url: f.receiver.url('/template'),
+      http_method: 'PUT',
+      headers: { Authorization: 'Bearer receiver-token' },
+      payload_template: { lead: '{{lead_id}}', who: 'Name: {{name}}', type: '{{event_type}}', at: '{{timestamp}}', all: '{{data}}' },
+    });
+    const event = await f.produce(t.tenantId, 'lead_captured', lead(7));
+    await waitFor(() => f.receiver.on('/template').length === 1, { timeoutMs: 10000, what: 'templated delivery' });
+    const [received] = f.receiver.on('/template');
+    expect(received!.method).toBe('PUT');
+    expect(received!.headers['authorization']).toBe('Bearer receiver-token');
+    expect(JSON.parse(received!.body)).toEqual({
+      lead: 'lead_7',
+      who: 'Name: Jo "Quote" O\'Brien\n</script>',
+      type: 'lead_captured',
+      at: event.occurred_at,
+      all: event.data,
+    });
+  });
+
+  it('retries a failing endpoint with growing, jittered delays; webhook-id stays the same; logs every attempt', async () => {
+    const t = await f.tenants.create();
+    const hook = await f.createWebhook(t.apiKey, {
+      event_type: 'lead_captured',
+      webhook_url: f.receiver.url('/flaky'),
+      retry_config: { max_retries: 5, backoff: 'exponential', initial_delay_ms: 100 },
+    });
+    f.receiver.respond((r, _i) => (r.path === '/flaky' && f.receiver.on('/flaky').length <= 3 ? { status: 503, body: 'busy' } : { status: 200 }));
+    await f.produce(t.tenantId, 'lead_captured', lead(2));
+    await waitFor(() => f.receiver.on('/flaky').length === 4, { timeoutMs: 15000, what: '4 attempts' });
+    f.receiver.respond(() => ({ status: 200 }));
+
+    const attempts = f.receiver.on('/flaky');
+    expect(new Set(attempts.map((a) => a.headers['webhook-id'])).size).toBe(1);
+    const gaps = attempts.slice(1).map((a, i) => a.at - attempts[i]!.at);
+    // 100 ms × 6^(n-1) ± 20%: 80–120, 480–720, 2880–4320 (plus scheduling slack).
+    expect(gaps[0]).toBeGreaterThanOrEqual(75);
+    expect(gaps[0]).toBeLessThan(120 + 400);
+    expect(gaps[1]).toBeGreaterThanOrEqual(475);
+    expect(gaps[1]).toBeLessThan(720 + 400);
+    expect(gaps[2]).toBeGreaterThanOrEqual(2875);
+    expect(gaps[2]).toBeLessThan(4320 + 600);
+
+    await waitFor(async () => (await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body.length === 4, { what: '4 logs' });
+    const logs = (await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body;
+    expect(logs.map((l) => l['retry_count'])).toEqual([3, 2, 1, 0]);
+    expect(logs.map((l) => l['response_status'])).toEqual([200, 503, 503, 503]);
+    expect(logs[0]!['next_attempt_at']).toBeNull();
+    expect(logs[1]!['next_attempt_at']).toEqual(expect.any(String));
+    expect(logs[3]!['error_message']).toContain('503');
+  });
+
+  it('honours Retry-After', async () => {
+    const t = await f.tenants.create();
+    await f.createWebhook(t.apiKey, {
+      event_type: 'lead_captured',
+      webhook_url: f.receiver.url('/retry-after'),
+      retry_config: { max_retries: 2, backoff: 'fixed', initial_delay_ms: 10 },
+    });
+    f.receiver.respond((r) =>
+      r.path === '/retry-after' && f.receiver.on('/retry-after').length === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 },
+    );
+    await f.produce(t.tenantId, 'lead_captured', lead(3));
+    await waitFor(() => f.receiver.on('/retry-after').length === 2, { timeoutMs: 10000, what: 'second attempt' });
+    f.receiver.respond(() => ({ status: 200 }));
+    const [first, second] = f.receiver.on('/retry-after');
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('does not retry a 400; marks the message failed', async () => {
+    const t = await f.tenants.create();
+    const hook = await f.createWebhook(t.apiKey, {
+      event_type: 'lead_captured',
+      webhook_url: f.receiver.url('/bad-request'),
+      retry_config: { max_retries: 5, backoff: 'fixed', initial_delay_ms: 50 },
+    });
+    f.receiver.respond((r) => (r.path === '/bad-request' ? { status: 400, body: 'nope' } : { status: 200 }));
+    await f.produce(t.tenantId, 'lead_captured', lead(4));
+    await waitFor(() => f.receiver.on('/bad-request').length === 1, { timeoutMs: 10000 });
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    f.receiver.respond(() => ({ status: 200 }));
+    expect(f.receiver.on('/bad-request')).toHaveLength(1);
+    const logs = (await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body;
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({ response_status: 400, success: false, next_attempt_at: null, response_body: 'nope' });
+  });
+
+  it('410 Gone disables the webhook and raises webhook_disabled through the outbox', async () => {
+    const t = await f.tenants.create();
+    const hook = await f.createWebhook(t.apiKey, { event_type: 'lead_captured', webhook_url: f.receiver.url('/gone') });
+    f.receiver.respond((r) => (r.path === '/gone' ? { status: 410 } : { status: 200 }));
+    await f.produce(t.tenantId, 'lead_captured', lead(5));
+    await waitFor(async () => (await f.api$('GET', `/${hook.id}`, t.apiKey)).body['is_active'] === false, { timeoutMs: 10000, what: 'disabled' });
+    f.receiver.respond(() => ({ status: 200 }));
+    const webhook = (await f.api$('GET', `/${hook.id}`, t.apiKey)).body;
+    expect(webhook['disabled_reason']).toContain('410');
+    const rows = (await f.db.query(`SELECT payload FROM events.outbox WHERE event_type = 'webhook_disabled' AND tenant_id = $1`, [t.tenantId])) as {
+      payload: { webhook_id: string; reason: string };
+    }[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.payload.webhook_id).toBe(hook.id);
+
+    await f.produce(t.tenantId, 'lead_captured', lead(6));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(f.receiver.on('/gone')).toHaveLength(1);
+  });
+
+  it('redeliver re-sends a logged event (same webhook-id); recover re-sends every failed event since a date', async () => {
+    const t = await f.tenants.create();
+    const hook = await f.createWebhook(t.apiKey, {
+      event_type: 'lead_captured',
+      webhook_url: f.receiver.url('/recover'),
+      retry_config: { max_retries: 0, backoff: 'fixed' },
+    });
+    const since = new Date(Date.now() - 1000).toISOString();
+    f.receiver.respond((r) => (r.path === '/recover' ? { status: 500 } : { status: 200 }));
+    const events = [await f.produce(t.tenantId, 'lead_captured', lead(10)), await f.produce(t.tenantId, 'lead_captured', lead(11)), await f.produce(t.tenantId, 'lead_captured', lead(12))];
+    await waitFor(async () => (await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body.length === 3, { timeoutMs: 10000, what: '3 failed attempts' });
+    f.receiver.respond(() => ({ status: 200 }));
+
+    const logs = (await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body;
+    const target = logs.find((l) => l['event_id'] === events[0]!.id)!;
+    const redelivered = await f.api$('POST', `/${hook.id}/logs/${String(target['id'])}/redeliver`, t.apiKey);
+    expect(redelivered.status).toBe(202);
+    expect(redelivered.body).toMatchObject({ success: true, queued: 1 });
+    await waitFor(() => f.receiver.on('/recover').length === 4, { timeoutMs: 10000, what: 'redelivery' });
+    expect(f.receiver.on('/recover')[3]!.headers['webhook-id']).toBe(events[0]!.id);
+
+    const recovered = await f.api$('POST', `/${hook.id}/recover`, t.apiKey, { since });
+    expect(recovered.status).toBe(202);
+    expect(recovered.body['queued']).toBe(2);
+    await waitFor(() => f.receiver.on('/recover').length === 6, { timeoutMs: 10000, what: 'recovery' });
+    const ids = f.receiver.on('/recover').slice(4).map((r) => r.headers['webhook-id']).sort();
+    expect(ids).toEqual([events[1]!.id, events[2]!.id].sort());
+
+    const nothingLeft = await f.api$('POST', `/${hook.id}/recover`, t.apiKey, { since });
+    expect(nothingLeft.body['queued']).toBe(0);
+  });
+
+  it('deleting a webhook stops its pending retries', async () => {
+    const t = await f.tenants.create();
+    const hook = await f.createWebhook(t.apiKey, {
+      event_type: 'lead_captured',
+      webhook_url: f.receiver.url('/deleted'),
+      retry_config: { max_retries: 5, backoff: 'fixed', initial_delay_ms: 400 },
+    });
+    f.receiver.respond((r) => (r.path === '/deleted' ? { status: 503 } : { status: 200 }));
+    await f.produce(t.tenantId, 'lead_captured', lead(20));
+    await waitFor(() => f.receiver.on('/deleted').length === 1, { timeoutMs: 10000 });
+    expect((await f.api$('DELETE', `/${hook.id}`, t.apiKey)).status).toBe(200);
+    const seen = f.receiver.on('/deleted').length;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    f.receiver.respond(() => ({ status: 200 }));
+    expect(f.receiver.on('/deleted').length).toBeLessThanOrEqual(seen + 1); // at most one attempt already in flight
+  });
+
+  it('a slow endpoint does not hold up other tenants (per-endpoint concurrency cap)', async () => {
+    const slowTenant = await f.tenants.create();
+    const fastTenant = await f.tenants.create();
+    await f.createWebhook(slowTenant.apiKey, { event_type: 'message_sent', webhook_url: f.receiver.url('/slow') });
+    await f.createWebhook(fastTenant.apiKey, { event_type: 'message_sent', webhook_url: `http://localhost:${f.receiver.port}/fast` });
+    f.receiver.respond((r) => (r.path === '/slow' ? { status: 200, delayMs: 1500 } : { status: 200 }));
+    const msg = (n: number) => ({ agent_id: 'a', conversation_id: `c${n}`, user_id: 'u', message_id: `m${n}`, from: 'human' as const, type: 'text', text: 'hi' });
+    for (let i = 0; i < 12; i++) await f.produce(slowTenant.tenantId, 'message_sent', msg(i));
+    await waitFor(() => f.receiver.on('/slow').length >= 2, { timeoutMs: 10000, what: 'slow deliveries started' });
+    const produced = Date.now();
+    await f.produce(fastTenant.tenantId, 'message_sent', msg(99));
+    await waitFor(() => f.receiver.on('/fast').length === 1, { timeoutMs: 10000, what: 'fast delivery' });
+    // With 8 slots and a cap of 2 per endpoint, the fast endpoint is served at once, not after the slow backlog.
+    expect(f.receiver.on('/fast')[0]!.at - produced).toBeLessThan(1200);
+    expect(f.receiver.on('/slow').length).toBeLessThan(12);
+    await waitFor(() => f.receiver.on('/slow').length === 12, { timeoutMs: 20000, what: 'slow backlog drained' });
+    f.receiver.respond(() => ({ status: 200 }));
+  });
+});
+
+describe('webhook pipeline: auto-disable after failing continuously', () => {
+  let f: PipelineFixture;
+
+  beforeAll(async () => {
+    f = await PipelineFixture.start({ WEBHOOK_AUTO_DISABLE_AFTER_MS: '1000', WEBHOOK_AUTO_DISABLE_MIN_FAILURES: '3' });
+  });
+
+  afterAll(async () => {
+    await f?.stop();
+  });
+
+  it('disables an endpoint failing for the configured period and attempt count, and says why', async () => {
+    const t = await f.tenants.create();
+    const hook = await f.createWebhook(t.apiKey, {
+      event_type: 'lead_captured',
+      webhook_url: f.receiver.url('/always-down'),
+      retry_config: { max_retries: 10, backoff: 'fixed', initial_delay_ms: 300 },
+    });
+    f.receiver.respond(() => ({ status: 500 }));
+    await f.produce(t.tenantId, 'lead_captured', lead(1));
+    await waitFor(async () => (await f.api$('GET', `/${hook.id}`, t.apiKey)).body['is_active'] === false, { timeoutMs: 15000, what: 'auto-disable' });
+    const webhook = (await f.api$('GET', `/${hook.id}`, t.apiKey)).body;
+    expect(webhook['disabled_reason']).toMatch(/failing continuously since .* consecutive failed attempts/);
+    const attemptsAtDisable = f.receiver.on('/always-down').length;
+    expect(attemptsAtDisable).toBeGreaterThanOrEqual(3);
+    expect(attemptsAtDisable).toBeLessThan(11);
+    const rows = (await f.db.query(`SELECT count(*)::int AS n FROM events.outbox WHERE event_type = 'webhook_disabled' AND tenant_id = $1`, [
+      t.tenantId,
+    ])) as { n: number }[];
+    expect(rows[0]!.n).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(f.receiver.on('/always-down').length).toBe(attemptsAtDisable);
+
+    // Re-enabling starts with a clean health record.
+    f.receiver.respond(() => ({ status: 200 }));
+    const enabled = await f.api$('PUT', `/${hook.id}`, t.apiKey, { is_active: true });
+    expect(enabled.body).toMatchObject({ is_active: true, disabled_reason: null });
+  });
+});
