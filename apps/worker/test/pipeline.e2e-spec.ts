@@ -145,9 +145,10 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     f.receiver.respond(() => ({ status: 200 }));
     const webhook = (await f.api$('GET', `/${hook.id}`, t.apiKey)).body;
     expect(webhook['disabled_reason']).toContain('410');
-    const rows = (await f.db.query(`SELECT payload FROM events.outbox WHERE event_type = 'webhook_disabled' AND tenant_id = $1`, [t.tenantId])) as {
-      payload: { webhook_id: string; reason: string };
-    }[];
+    const rows = await f.db.query<{ payload: { webhook_id: string; reason: string } }[]>(
+      `SELECT payload FROM events.outbox WHERE event_type = 'webhook_disabled' AND tenant_id = $1`,
+      [t.tenantId],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]!.payload.webhook_id).toBe(hook.id);
 
@@ -251,9 +252,10 @@ describe('webhook pipeline: auto-disable after failing continuously', () => {
     const attemptsAtDisable = f.receiver.on('/always-down').length;
     expect(attemptsAtDisable).toBeGreaterThanOrEqual(3);
     expect(attemptsAtDisable).toBeLessThan(11);
-    const rows = (await f.db.query(`SELECT count(*)::int AS n FROM events.outbox WHERE event_type = 'webhook_disabled' AND tenant_id = $1`, [
-      t.tenantId,
-    ])) as { n: number }[];
+    const rows = await f.db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM events.outbox WHERE event_type = 'webhook_disabled' AND tenant_id = $1`,
+      [t.tenantId],
+    );
     expect(rows[0]!.n).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(f.receiver.on('/always-down').length).toBe(attemptsAtDisable);
