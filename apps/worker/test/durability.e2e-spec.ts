@@ -1,0 +1,153 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { createDataSource } from '@chatbot/database';
+import { EVENTS_ENTITIES, writeOutboxEvent } from '@chatbot/events';
+import {
+  type IsolatedEnvironment,
+  PrivateRedis,
+  type RunningService,
+  TestTenants,
+  WebhookReceiver,
+  freePort,
+  isolatedEnvironment,
+  request,
+  startService,
+  testEnv,
+  waitFor,
+} from '@chatbot/testing';
+import type { DataSource } from 'typeorm';
+import { businessApiDefinition } from '../../business-api/src/app.definition';
+
+const WORKER = path.resolve(__dirname, '../dist/main.js');
+
+/** The real worker, built, as its own process: it can be killed without warning. */
+async function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [WORKER], {
+    env: { ...testEnv(env), WORKER_PORT: String(port), HOST: '127.0.0.1' } as NodeJS.ProcessEnv,
+    stdio: 'ignore',
+  });
+  await waitFor(
+    async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/health/live`)).ok;
+      } catch {
+        return false;
+      }
+    },
+    { timeoutMs: 20000, intervalMs: 100, what: 'worker up' },
+  );
+  return child;
+}
+
+function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+describe('webhook delivery is at-least-once across crashes and outages', () => {
+  let isolated: IsolatedEnvironment;
+  let api: RunningService;
+  let tenants: TestTenants;
+  let receiver: WebhookReceiver;
+  let db: DataSource;
+  const workers: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    isolated = await isolatedEnvironment();
+    api = await startService(businessApiDefinition, { env: isolated.env });
+    tenants = await TestTenants.open(isolated.env);
+    receiver = await WebhookReceiver.start();
+    db = await createDataSource({ url: isolated.env['DATABASE_URL']!, entities: EVENTS_ENTITIES }).initialize();
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => kill(w, 'SIGKILL')));
+    await api?.close();
+    await tenants?.close();
+    await receiver?.close();
+    await db?.destroy();
+    await isolated?.drop();
+  });
+
+  const setup = async (path: string) => {
+    const t = await tenants.create();
+    const created = await request<{ id: string }>('POST', `${api.baseUrl}/api/chatbot-webhooks`, {
+      key: t.apiKey,
+      body: { event_type: 'message_sent', webhook_url: receiver.url(path), retry_config: { max_retries: 10, backoff: 'fixed', initial_delay_ms: 200 } },
+    });
+    expect(created.status).toBe(201);
+    return t;
+  };
+
+  const produce = async (tenantId: string, count: number): Promise<string[]> => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const event = await db.transaction((manager) =>
+        writeOutboxEvent(manager, {
+          tenantId,
+          type: 'message_sent',
+          data: { agent_id: 'a', conversation_id: `c${i}`, user_id: 'u', message_id: `m${i}`, from: 'human', type: 'text', text: `n${i}` },
+        }),
+      );
+      ids.push(event.id);
+    }
+    return ids;
+  };
+
+  const uniqueOn = (path: string) => new Set(receiver.on(path).map((r) => String(r.headers['webhook-id'])));
+
+  it('SIGKILL of the worker mid-flight: a new worker delivers every event at least once', async () => {
+    const t = await setup('/crash');
+    receiver.respond((r) => (r.path === '/crash' ? { status: 200, delayMs: 50 } : { status: 200 }));
+    const env = { ...isolated.env, WEBHOOK_DELIVERY_CONCURRENCY: '4', WEBHOOK_ENDPOINT_CONCURRENCY: '4', QUEUE_STALLED_INTERVAL_MS: '1000', QUEUE_LOCK_DURATION_MS: '2000' };
+    const first = await spawnWorker(env);
+    workers.push(first);
+
+    const ids = await produce(t.tenantId, 120);
+    await waitFor(() => uniqueOn('/crash').size >= 20, { timeoutMs: 20000, what: 'first deliveries' });
+    await kill(first, 'SIGKILL');
+    const beforeCrash = uniqueOn('/crash').size;
+    expect(beforeCrash).toBeLessThan(ids.length); // it really died mid-flight
+
+    const second = await spawnWorker(env);
+    workers.push(second);
+    await waitFor(() => uniqueOn('/crash').size === ids.length, { timeoutMs: 45000, intervalMs: 200, what: 'every event after the crash' });
+    const received = uniqueOn('/crash');
+    expect(ids.every((id) => received.has(id))).toBe(true);
+    const duplicates = receiver.on('/crash').length - received.size;
+    expect(duplicates).toBeGreaterThanOrEqual(0); // at-least-once: a crash may repeat the in-flight ones (same webhook-id)
+    await kill(second, 'SIGTERM');
+  }, 90000);
+
+  it('Redis unavailable while events are produced: nothing is lost, all arrive once it returns', async () => {
+    const t = await setup('/outage');
+    receiver.respond(() => ({ status: 200 }));
+    const redis = await PrivateRedis.start();
+    try {
+      const worker = await spawnWorker({ ...isolated.env, REDIS_URL: redis.url, OUTBOX_POLL_INTERVAL_MS: '200' });
+      workers.push(worker);
+      await redis.stop();
+
+      const ids = await produce(t.tenantId, 40);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(receiver.on('/outage')).toHaveLength(0);
+      const waiting = await db.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM events.outbox WHERE tenant_id = $1 AND published_at IS NULL`,
+        [t.tenantId],
+      );
+      expect(waiting[0]!.n).toBe(ids.length); // the rows wait in Postgres
+
+      await redis.start();
+      await waitFor(() => uniqueOn('/outage').size === ids.length, { timeoutMs: 30000, intervalMs: 200, what: 'every event after the outage' });
+      const received = uniqueOn('/outage');
+      expect(ids.every((id) => received.has(id))).toBe(true);
+      await kill(worker, 'SIGTERM');
+    } finally {
+      await redis.stop();
+    }
+  }, 90000);
+});
