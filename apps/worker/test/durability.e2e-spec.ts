@@ -24,7 +24,7 @@ const WORKER = path.resolve(__dirname, '../dist/main.js');
 async function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [WORKER], {
-    env: { ...testEnv(env), WORKER_PORT: String(port), HOST: '127.0.0.1' } as NodeJS.ProcessEnv,
+    env: { ...testEnv(env), WORKER_PORT: String(port), HOST: '127.0.0.1' },
     stdio: 'ignore',
   });
   await waitFor(

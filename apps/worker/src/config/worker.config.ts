@@ -1,9 +1,5 @@
-import { type ConfigOf, commonEnvSchema, envVar, portSchema } from '@chatbot/platform';
+import { type ConfigOf, commonEnvSchema, envVar, intSchema as int, portSchema } from '@chatbot/platform';
 import { webhookDeliveryEnvSchema } from '@chatbot/webhooks';
-import { z } from 'zod';
-
-const int = (min: number, max: number) =>
-  z.coerce.number().int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
 export const workerEnvSchema = {
   ...commonEnvSchema,

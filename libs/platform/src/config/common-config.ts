@@ -8,6 +8,10 @@ const port = (name: string) =>
     .min(0, 'must be between 0 and 65535')
     .max(65535, 'must be between 0 and 65535');
 
+/** An integer variable within bounds, with messages that say the bounds. */
+export const intSchema = (min: number, max: number) =>
+  z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
 const postgresUrl = z
   .string({ message: 'is required' })
   .refine((value) => /^postgres(ql)?:\/\/.+/.test(value), 'must be a postgres:// or postgresql:// URL');

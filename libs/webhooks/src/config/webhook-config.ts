@@ -1,8 +1,5 @@
-import { type ConfigOf, envVar } from '@chatbot/platform';
+import { type ConfigOf, envVar, intSchema as int } from '@chatbot/platform';
 import { z } from 'zod';
-
-const int = (min: number, max: number) =>
-  z.coerce.number().int('must be an integer').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
 /** Webhook delivery settings, shared by business-api (test sends) and the worker (deliveries). */
 export const webhookDeliveryEnvSchema = {

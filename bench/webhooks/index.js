@@ -1,0 +1,950 @@
+#!/usr/bin/env node
+'use strict';
+/*
+ * bench/webhooks: end-to-end webhook pipeline benchmark (outbox row committed → receiver got the POST), with ONE
+ * worker process, beside baselines measured in the same run:
+ *   - raw BullMQ no-op job rate (Queue + Worker, concurrency 50, addBulk, in a child process),
+ *   - raw undici POST loop (50 concurrent) to the same receiver (in a child process, like the worker).
+ * Phases, repeated BENCH_ROUNDS times (each round: baselines, steady, saturation; medians are reported):
+ *   - steady: BENCH_STEADY_RATE events/s for BENCH_STEADY_SECONDS, one transaction per event, open-loop schedule;
+ *   - saturation: BENCH_SAT_EVENTS events as fast as possible, BENCH_SAT_PRODUCERS concurrent producers writing
+ *     transactions of BENCH_SAT_TX_SIZE events (writeOutboxEvent per event).
+ * The receiver and the producer live in this process, so commit and arrival share one clock (performance.now()).
+ * After each phase the per-stage timeline of every event is read back (outbox.published_at, BullMQ job timestamps)
+ * and CPU time per event is sampled from /proc, to show where the time goes.
+ *
+ * Run: `node bench/webhooks/index.js` or `npm run bench -- webhooks` (needs `npm run build` first).
+ * Everything it creates (database chatbot_bench_*, Redis keys under a unique prefix, child processes) is removed at
+ * the end, also on failure or Ctrl-C.
+ */
+
+const { spawn, fork, execFile } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+const num = (name, def) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+
+const BASE_DB_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
+
+const SETTINGS = {
+  rounds: num('BENCH_ROUNDS', 3),
+  steadyRate: num('BENCH_STEADY_RATE', 200),
+  steadySeconds: num('BENCH_STEADY_SECONDS', 20),
+  satEvents: num('BENCH_SAT_EVENTS', 10000),
+  satTxSize: num('BENCH_SAT_TX_SIZE', 100),
+  satProducers: num('BENCH_SAT_PRODUCERS', 4),
+  bullJobs: num('BENCH_BULL_JOBS', 20000),
+  bullConcurrency: num('BENCH_BULL_CONCURRENCY', 50),
+  undiciRequests: num('BENCH_UNDICI_REQUESTS', 20000),
+  undiciConcurrency: num('BENCH_UNDICI_CONCURRENCY', 50),
+  warmupEvents: num('BENCH_WARMUP_EVENTS', 300),
+  /** Hard stop for the whole bench (cleanup still runs). */
+  deadlineMs: num('BENCH_DEADLINE_SECONDS', 420) * 1000,
+};
+
+const TARGETS = { steadyP99Ms: 25, saturationRatio: 0.3 };
+
+/** Worker settings used by the bench; BENCH_WORKER_ENV='{"NAME":"value"}' overrides (for investigations). */
+const WORKER_TUNING = {
+  LOG_LEVEL: 'warn',
+  NODE_ENV: 'development', // loopback receivers allowed (SSRF guard off)
+  OUTBOX_POLL_INTERVAL_MS: '1000', // LISTEN/NOTIFY wakes the relay; polling is only the fallback
+  OUTBOX_BATCH_SIZE: '200',
+  WEBHOOK_DELIVERY_CONCURRENCY: '50',
+  // All bench traffic goes to one endpoint: with the default cap (5) most delivery jobs would bounce through the
+  // delayed set (50-200 ms) instead of being sent; 50 = the whole delivery concurrency.
+  WEBHOOK_ENDPOINT_CONCURRENCY: '50',
+  DATABASE_POOL_SIZE: '10', // the default
+  ...(process.env.BENCH_WORKER_ENV ? JSON.parse(process.env.BENCH_WORKER_ENV) : {}),
+};
+
+const SAMPLE_DATA = (n) => ({
+  agent_id: 'agent_bench',
+  conversation_id: `conv_${n % 1000}`,
+  user_id: `user_${n % 1000}`,
+  message_id: `msg_${n}`,
+  from: 'bot',
+  type: 'text',
+  text: 'Hello! This is a benchmark message of a typical size, about one sentence long, sent by the bot.',
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// small helpers
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const now = () => performance.now();
+const epochOf = (perfMs) => performance.timeOrigin + perfMs;
+const log = (line) => process.stderr.write(`[bench ${((now() - T0) / 1000).toFixed(1).padStart(5)}s] ${line}\n`);
+const T0 = now();
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+function stats(values) {
+  const sorted = Float64Array.from(values.filter((v) => Number.isFinite(v))).sort();
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  return {
+    n: sorted.length,
+    mean: sorted.length ? sum / sorted.length : NaN,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1] : NaN,
+  };
+}
+function median(values) {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+const fmt = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
+const fmtInt = (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(predicate, timeoutMs, intervalMs = 20) {
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    if (await predicate()) return true;
+    if (now() > deadline) return false;
+    await sleep(intervalMs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// child processes (worker, business-api, CLI, migrate, baselines): tracked so cleanup can stop them by pid
+
+const children = new Set();
+const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-webhooks-'));
+
+function tail(file, lines = 30) {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+function runNode(name, script, args, env, timeoutMs = 60000) {
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, [script, ...args], { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      children.delete(child);
+      if (err) reject(new Error(`${name} failed: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+    children.add(child);
+  });
+}
+
+async function startService(name, script, env, readyUrl) {
+  const logFile = path.join(logDir, `${name}.log`);
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  children.add(child);
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+    children.delete(child);
+  });
+  const ready = await waitFor(
+    async () => {
+      if (exited) return true;
+      try {
+        const res = await fetch(readyUrl, { signal: AbortSignal.timeout(1000) });
+        return res.ok;
+      } catch {
+        return false;
+      }
+    },
+    30000,
+    100,
+  );
+  if (exited || !ready) {
+    throw new Error(`${name} did not become ready (${exited ? `exited ${JSON.stringify(exited)}` : 'timeout'}):\n${tail(logFile)}`);
+  }
+  return { name, child, logFile };
+}
+
+async function stopChild(child, graceMs = 10000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    child.kill('SIGTERM');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, graceMs);
+  await gone;
+  clearTimeout(timer);
+  children.delete(child);
+}
+
+/** Runs a baseline in a child process (this file with --child); resolves with the result it sends over IPC. */
+function runChild(mode, params, timeoutMs = 120000) {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--child', mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.add(child);
+    let result;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`baseline ${mode} timed out`));
+    }, timeoutMs);
+    child.on('message', (msg) => {
+      if (msg && msg.ready) child.send(params);
+      else result = msg;
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      if (result && !result.error) resolve(result);
+      else reject(new Error(`baseline ${mode} failed: ${result?.error ?? `exit code ${code}`}`));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CPU accounting from /proc (Linux only; silently empty elsewhere)
+
+const CLK_TCK = 100;
+function procCpuMs(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+function machineCpu() {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = line[3] + (line[4] || 0);
+    const total = line.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { idle, total };
+  } catch {
+    return null;
+  }
+}
+function pidsNamed(comm) {
+  const pids = [];
+  try {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) pids.push(Number(entry));
+      } catch {
+        // process went away
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return pids;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// main bench
+
+async function main() {
+  require('reflect-metadata');
+  const { createDataSource, withDatabase } = require('@chatbot/database');
+  const { EVENTS_ENTITIES, writeOutboxEvent, bullPrefix, QUEUES } = require('@chatbot/events');
+  const { Redis } = require('ioredis');
+  const { Client } = require('pg');
+  const { Queue } = require('bullmq');
+
+  const stamp = new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  const dbName = `chatbot_bench_${stamp}_${process.pid}`;
+  const prefix = `bench-wh-${stamp}-${process.pid}`;
+  const databaseUrl = withDatabase(BASE_DB_URL, dbName);
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+  };
+
+  let db;
+  let redis;
+  let queues = [];
+  let receiver;
+  let cleanedUp = false;
+  const cleanup = async () => {
+    if (cleanedUp) return;
+    cleanedUp = true;
+    log('cleanup: stopping child processes, dropping database, deleting Redis keys');
+    await Promise.all([...children].map((child) => stopChild(child).catch(() => undefined)));
+    await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
+    if (db?.isInitialized) await db.destroy().catch(() => undefined);
+    if (receiver) await new Promise((resolve) => receiver.close(() => resolve())).catch(() => undefined);
+    const admin = new Client({ connectionString: withDatabase(BASE_DB_URL, 'postgres') });
+    try {
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    } catch (err) {
+      process.stderr.write(`cleanup: could not drop database ${dbName}: ${err.message}\n`);
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+    const r = redis ?? new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
+    try {
+      let cursor = '0';
+      let deleted = 0;
+      do {
+        const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) deleted += await r.unlink(...keys);
+      } while (cursor !== '0');
+      log(`cleanup: deleted ${deleted} Redis keys under ${prefix}`);
+    } catch (err) {
+      process.stderr.write(`cleanup: could not delete Redis keys ${prefix}*: ${err.message}\n`);
+    } finally {
+      r.disconnect();
+    }
+    fs.rmSync(logDir, { recursive: true, force: true });
+  };
+
+  let interrupted = false;
+  const onSignal = (signal) => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write(`\n${signal}: cleaning up\n`);
+    cleanup().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench exceeded ${SETTINGS.deadlineMs / 1000}s: aborting\n`);
+    cleanup().finally(() => process.exit(1));
+  }, SETTINGS.deadlineMs);
+  watchdog.unref();
+
+  try {
+    return await runBench();
+  } finally {
+    clearTimeout(watchdog);
+    await cleanup();
+  }
+
+  async function runBench() {
+    // --- receiver (this process) -------------------------------------------------------------------------------
+    const arrivals = new Map(); // event id -> performance.now() when the body was fully received
+    let duplicates = 0;
+    let baselineHits = 0;
+    let firstDelivery = null;
+    receiver = http.createServer((req, res) => {
+      if (req.url === '/baseline') {
+        req.resume();
+        req.on('end', () => {
+          baselineHits++;
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end('ok');
+        });
+        return;
+      }
+      const chunks = firstDelivery ? null : [];
+      if (chunks) req.on('data', (c) => chunks.push(c));
+      else req.resume();
+      req.on('end', () => {
+        const at = now();
+        const id = req.headers['webhook-id'];
+        if (id) {
+          if (arrivals.has(id)) duplicates++;
+          else arrivals.set(id, at);
+        }
+        if (chunks && !firstDelivery) firstDelivery = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('ok');
+      });
+    });
+    receiver.keepAliveTimeout = 60000;
+    receiver.headersTimeout = 61000;
+    await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiverPort = receiver.address().port;
+    const hookUrl = `http://127.0.0.1:${receiverPort}/hook`;
+    log(`receiver on 127.0.0.1:${receiverPort}; database ${dbName}; Redis prefix ${prefix}; logs in ${logDir}`);
+
+    // --- database, tenant, webhook -----------------------------------------------------------------------------
+    await runNode('migrate', 'scripts/migrate.js', [], env);
+    const tenant = JSON.parse(
+      (await runNode('tenant create', 'libs/tenant-auth/dist/cli/main.js', ['tenant', 'create', '--name', 'Bench', '--plan', 'business', '--json'], env)).trim(),
+    );
+    const apiPort = await freePort();
+    const api = await startService(
+      'business-api',
+      'apps/business-api/dist/main.js',
+      { ...env, BUSINESS_API_PORT: String(apiPort) },
+      `http://127.0.0.1:${apiPort}/health/ready`,
+    );
+    const created = await fetch(`http://127.0.0.1:${apiPort}/api/chatbot-webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.apiKey}`, 'x-tenant-id': tenant.tenantId, 'content-type': 'application/json' },
+      body: JSON.stringify({ event_type: 'message_sent', webhook_url: hookUrl, retry_config: { max_retries: 0, backoff: 'fixed' } }),
+    });
+    const webhook = await created.json();
+    if (created.status !== 201) throw new Error(`creating the webhook failed: ${created.status} ${JSON.stringify(webhook)}`);
+    await stopChild(api.child);
+    log(`tenant ${tenant.tenantId}, webhook ${webhook.id} → ${hookUrl} (business-api stopped)`);
+
+    // --- worker --------------------------------------------------------------------------------------------------
+    const workerPort = await freePort();
+    const workerEnv = { ...env, ...WORKER_TUNING, WORKER_PORT: String(workerPort) };
+    const worker = await startService('worker', 'apps/worker/dist/main.js', workerEnv, `http://127.0.0.1:${workerPort}/health/ready`);
+    log(`worker pid ${worker.child.pid} ready; tuning ${JSON.stringify(WORKER_TUNING)}`);
+
+    // --- producer side -------------------------------------------------------------------------------------------
+    db = await createDataSource({ url: databaseUrl, entities: EVENTS_ENTITIES, poolSize: 10, applicationName: 'bench-producer' }).initialize();
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
+    const bull = bullPrefix(prefix);
+    queues = [QUEUES.eventFanout, QUEUES.webhookDelivery].map((name) => new Queue(name, { connection: redis, prefix: bull }));
+    let seq = 0;
+    const produceOne = () => db.transaction((manager) => writeOutboxEvent(manager, { tenantId: tenant.tenantId, type: 'message_sent', data: SAMPLE_DATA(seq++) }));
+
+    const redisPids = pidsNamed('redis-server');
+    const cpuSnapshot = async () => {
+      const backends = await db.query(`SELECT pid, application_name FROM pg_stat_activity WHERE datname = $1`, [dbName]);
+      const pg = { worker: 0, bench: 0 };
+      for (const b of backends) {
+        const ms = procCpuMs(b.pid);
+        if (ms === null) continue;
+        if (String(b.application_name).startsWith('worker')) pg.worker += ms;
+        else pg.bench += ms;
+      }
+      const pgPids = new Map(backends.map((b) => [b.pid, procCpuMs(b.pid) ?? 0]));
+      const bench = process.cpuUsage();
+      return {
+        at: now(),
+        worker: procCpuMs(worker.child.pid) ?? NaN,
+        pgPids,
+        pgApps: new Map(backends.map((b) => [b.pid, String(b.application_name)])),
+        redis: redisPids.reduce((sum, pid) => sum + (procCpuMs(pid) ?? 0), 0),
+        bench: (bench.user + bench.system) / 1000,
+        machine: machineCpu(),
+      };
+    };
+    const cpuDelta = (a, b, events) => {
+      const pg = { worker: 0, bench: 0 };
+      for (const [pid, ms] of b.pgPids) {
+        const before = a.pgPids.get(pid) ?? 0; // a backend opened during the phase counts from zero
+        const app = b.pgApps.get(pid) ?? '';
+        pg[app.startsWith('worker') ? 'worker' : 'bench'] += ms - before;
+      }
+      const wall = b.at - a.at;
+      const machineBusy = a.machine && b.machine ? 1 - (b.machine.idle - a.machine.idle) / (b.machine.total - a.machine.total) : NaN;
+      return {
+        wallMs: wall,
+        perEventMs: {
+          worker: (b.worker - a.worker) / events,
+          pgWorker: pg.worker / events,
+          pgBench: pg.bench / events,
+          redis: (b.redis - a.redis) / events,
+          bench: (b.bench - a.bench) / events,
+        },
+        workerCores: (b.worker - a.worker) / wall,
+        machineBusy,
+      };
+    };
+
+    const waitArrived = (ids, timeoutMs) => waitFor(() => ids.every((id) => arrivals.has(id)), timeoutMs, 20);
+    const quiesce = async () => {
+      // Every job finished (delivery-log transactions included) and the outbox drained, so runs do not overlap.
+      const ok = await waitFor(
+        async () => {
+          const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')));
+          const busy = counts.reduce((sum, c) => sum + c.waiting + c.active + c.delayed + c.prioritized, 0);
+          if (busy > 0) return false;
+          const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM events.outbox WHERE published_at IS NULL`);
+          return n === 0;
+        },
+        30000,
+        50,
+      );
+      if (!ok) log('warning: pipeline not quiet after 30 s');
+      await sleep(300);
+    };
+
+    /** Per-event stage timeline (epoch ms) from Postgres and the BullMQ job hashes (kept an hour after completion). */
+    const timeline = async (commits) => {
+      const ids = [...commits.keys()];
+      const pub = new Map();
+      for (let i = 0; i < ids.length; i += 5000) {
+        const rows = await db.query(
+          `SELECT id, (extract(epoch FROM published_at) * 1000)::float8 AS pub FROM events.outbox WHERE id = ANY($1::uuid[])`,
+          [ids.slice(i, i + 5000)],
+        );
+        for (const r of rows) pub.set(r.id, r.pub);
+      }
+      const jobs = new Map();
+      for (let i = 0; i < ids.length; i += 2000) {
+        const slice = ids.slice(i, i + 2000);
+        const pipe = redis.pipeline();
+        for (const id of slice) {
+          pipe.hmget(`${bull}:${QUEUES.eventFanout}:${id}`, 'timestamp', 'processedOn', 'finishedOn');
+          pipe.hmget(`${bull}:${QUEUES.webhookDelivery}:${id}.${webhook.id}`, 'timestamp', 'processedOn', 'finishedOn');
+        }
+        const res = await pipe.exec();
+        slice.forEach((id, k) => jobs.set(id, { fan: res[2 * k][1].map(Number), del: res[2 * k + 1][1].map(Number) }));
+      }
+      const stages = {
+        relayWake: [], // commit → relay claim transaction started (outbox.published_at = now() of the claim)
+        relayEnqueue: [], // claim → fan-out job added (SELECT ... FOR UPDATE + addBulk)
+        fanoutWait: [], // fan-out job added → picked by the fan-out worker
+        fanoutWork: [], // picked → delivery job added (find webhooks, store event + message in a transaction)
+        deliveryWait: [], // delivery job added → picked by the delivery worker
+        deliverySend: [], // picked → receiver got it (load webhook, message and event, sign, HTTP)
+        afterArrival: [], // receiver got it → delivery job finished (log + message + health transaction)
+        total: [],
+      };
+      const rows = [];
+      for (const [id, commit] of commits) {
+        const arrival = arrivals.get(id);
+        const j = jobs.get(id);
+        const p = pub.get(id);
+        if (arrival === undefined || !j || p === undefined) continue;
+        const c = epochOf(commit);
+        const a = epochOf(arrival);
+        const [fanAdded, fanPicked] = j.fan;
+        const [delAdded, delPicked, delDone] = j.del;
+        const row = {
+          relayWake: p - c,
+          relayEnqueue: fanAdded - p,
+          fanoutWait: fanPicked - fanAdded,
+          fanoutWork: delAdded - fanPicked,
+          deliveryWait: delPicked - delAdded,
+          deliverySend: a - delPicked,
+          afterArrival: delDone - a,
+          total: arrival - commit,
+        };
+        rows.push(row);
+        for (const k of Object.keys(stages)) stages[k].push(row[k]);
+      }
+      // Where do the slowest 1% spend their time?
+      const slow = [...rows].sort((x, y) => y.total - x.total).slice(0, Math.max(1, Math.ceil(rows.length / 100)));
+      const slowMean = {};
+      for (const k of Object.keys(stages)) slowMean[k] = slow.reduce((s, r) => s + r[k], 0) / slow.length;
+      const out = {};
+      for (const k of Object.keys(stages)) out[k] = stats(stages[k]);
+      return { stages: out, slowMean, n: rows.length };
+    };
+
+    // --- warm-up (JIT, pools, connections) and a signature sanity check -----------------------------------------
+    {
+      const ids = [];
+      for (let i = 0; i < SETTINGS.warmupEvents; i++) {
+        ids.push((await produceOne()).id);
+        if (i % 10 === 9) await sleep(10);
+      }
+      if (!(await waitArrived(ids, 30000))) throw new Error(`warm-up: only ${ids.filter((id) => arrivals.has(id)).length}/${ids.length} events arrived:\n${tail(worker.logFile)}`);
+      let signature = 'not checked (standardwebhooks not installed)';
+      try {
+        const { Webhook } = require('standardwebhooks');
+        new Webhook(webhook.secret).verify(firstDelivery.body, firstDelivery.headers);
+        signature = 'valid (standardwebhooks)';
+      } catch (err) {
+        if (err.code !== 'MODULE_NOT_FOUND') signature = `INVALID: ${err.message}`;
+      }
+      await quiesce();
+      log(`warm-up: ${ids.length} events delivered; signature of the first delivery ${signature}`);
+    }
+
+    // --- phases ----------------------------------------------------------------------------------------------------
+    const baselineBull = async () => {
+      const r = await runChild('bullmq', { redisUrl: REDIS_URL, prefix: `${prefix}:baseline`, jobs: SETTINGS.bullJobs, concurrency: SETTINGS.bullConcurrency });
+      log(`raw BullMQ no-op: ${fmtInt(r.rate)} jobs/s (add ${fmtInt(r.addRate)} jobs/s)`);
+      return r;
+    };
+    const baselineUndici = async () => {
+      const before = baselineHits;
+      const r = await runChild('undici', { url: `http://127.0.0.1:${receiverPort}/baseline`, requests: SETTINGS.undiciRequests, concurrency: SETTINGS.undiciConcurrency });
+      r.receiverHits = baselineHits - before;
+      log(`raw undici POST: ${fmtInt(r.rate)} req/s p50 ${fmt(r.p50, 2)} ms p99 ${fmt(r.p99, 2)} ms`);
+      return r;
+    };
+
+    const steady = async () => {
+      const rate = SETTINGS.steadyRate;
+      const total = Math.round(rate * SETTINGS.steadySeconds);
+      const interval = 1000 / rate;
+      const commits = new Map();
+      const lags = [];
+      const inflight = new Set();
+      let failed = 0;
+      const cpuA = await cpuSnapshot();
+      const start = now() + 20;
+      let i = 0;
+      await new Promise((resolve) => {
+        const tick = () => {
+          const t = now();
+          while (i < total && start + i * interval <= t) {
+            lags.push(t - (start + i * interval));
+            i++;
+            const p = produceOne().then(
+              (event) => commits.set(event.id, now()),
+              () => failed++,
+            );
+            inflight.add(p);
+            p.finally(() => inflight.delete(p));
+          }
+          if (i >= total) return resolve();
+          setTimeout(tick, Math.max(0, start + i * interval - now()));
+        };
+        setTimeout(tick, Math.max(0, start - now()));
+      });
+      await Promise.all([...inflight]);
+      const producedAt = now();
+      const ids = [...commits.keys()];
+      await waitArrived(ids, 30000);
+      const cpuB = await cpuSnapshot();
+      const delivered = ids.filter((id) => arrivals.has(id)).length;
+      const lat = stats(ids.filter((id) => arrivals.has(id)).map((id) => arrivals.get(id) - commits.get(id)));
+      const produceSeconds = (producedAt - start) / 1000;
+      await quiesce();
+      const tl = await timeline(commits);
+      const cpu = cpuDelta(cpuA, cpuB, delivered);
+      const r = { produced: commits.size, failed, delivered, lat, producerLag: stats(lags), achievedRate: commits.size / produceSeconds, tl, cpu };
+      log(
+        `steady ${rate}/s: produced ${r.produced} delivered ${delivered}; e2e p50 ${fmt(lat.p50)} p90 ${fmt(lat.p90)} p99 ${fmt(lat.p99)} max ${fmt(lat.max)} ms; ` +
+          `producer lag p99 ${fmt(r.producerLag.p99)} ms`,
+      );
+      return r;
+    };
+
+    const saturation = async () => {
+      const n = SETTINGS.satEvents;
+      const batches = Math.ceil(n / SETTINGS.satTxSize);
+      const commits = new Map();
+      let next = 0;
+      let firstCommit = Infinity;
+      let lastCommit = 0;
+      const cpuA = await cpuSnapshot();
+      const start = now();
+      const producer = async () => {
+        while (next < batches) {
+          const b = next++;
+          const size = Math.min(SETTINGS.satTxSize, n - b * SETTINGS.satTxSize);
+          const ids = await db.transaction(async (manager) => {
+            const out = [];
+            for (let k = 0; k < size; k++) out.push((await writeOutboxEvent(manager, { tenantId: tenant.tenantId, type: 'message_sent', data: SAMPLE_DATA(seq++) })).id);
+            return out;
+          });
+          const t = now();
+          firstCommit = Math.min(firstCommit, t);
+          lastCommit = Math.max(lastCommit, t);
+          for (const id of ids) commits.set(id, t);
+        }
+      };
+      await Promise.all(Array.from({ length: SETTINGS.satProducers }, producer));
+      const ids = [...commits.keys()];
+      await waitArrived(ids, 120000);
+      const cpuB = await cpuSnapshot();
+      const arrived = ids.filter((id) => arrivals.has(id));
+      const lastArrival = Math.max(...arrived.map((id) => arrivals.get(id)));
+      const firstArrival = Math.min(...arrived.map((id) => arrivals.get(id)));
+      const seconds = (lastArrival - firstCommit) / 1000;
+      const lat = stats(arrived.map((id) => arrivals.get(id) - commits.get(id)));
+      await quiesce();
+      const tl = await timeline(commits);
+      const cpu = cpuDelta(cpuA, cpuB, arrived.length);
+      const r = {
+        produced: commits.size,
+        delivered: arrived.length,
+        rate: arrived.length / seconds,
+        seconds,
+        insertRate: commits.size / ((lastCommit - start) / 1000),
+        insertSeconds: (lastCommit - start) / 1000,
+        firstArrivalAfterMs: firstArrival - firstCommit,
+        lat,
+        tl,
+        cpu,
+      };
+      log(
+        `saturation ${n}: delivered ${r.delivered} in ${fmt(seconds, 2)} s = ${fmtInt(r.rate)} events/s ` +
+          `(inserts done after ${fmt(r.insertSeconds, 2)} s, ${fmtInt(r.insertRate)} events/s)`,
+      );
+      return r;
+    };
+
+    const rounds = [];
+    for (let round = 1; round <= SETTINGS.rounds; round++) {
+      log(`round ${round}/${SETTINGS.rounds}`);
+      const bullR = await baselineBull();
+      const undiciR = await baselineUndici();
+      await quiesce();
+      const steadyR = await steady();
+      const satR = await saturation();
+      rounds.push({ bull: bullR, undici: undiciR, steady: steadyR, sat: satR, ratio: satR.rate / bullR.rate });
+    }
+
+    // sanity: every delivery logged once, every message delivered
+    const [logsRow] = await db.query(
+      `SELECT count(*)::int AS logs, count(*) FILTER (WHERE success)::int AS ok FROM business.webhook_delivery_logs WHERE webhook_id = $1`,
+      [webhook.id],
+    );
+    const [msgRow] = await db.query(
+      `SELECT count(*)::int AS messages, count(*) FILTER (WHERE status = 'delivered')::int AS delivered FROM business.webhook_messages WHERE webhook_id = $1`,
+      [webhook.id],
+    );
+    const workerLogTail = tail(worker.logFile, 10);
+    const report = { rounds, duplicates, arrivals: arrivals.size, logsRow, msgRow, workerLogTail, webhookId: webhook.id };
+    printReport(report);
+    return report;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// report
+
+function printReport({ rounds, duplicates, arrivals, logsRow, msgRow, workerLogTail }) {
+  const out = [];
+  const p = (line = '') => out.push(line);
+  const mark = (ok) => (ok ? 'PASS' : 'MISS');
+  const cols = rounds.map((_, i) => `run ${i + 1}`);
+  const row = (label, values, medianValue, extra = '') =>
+    p(`  ${label.padEnd(44)}${values.map((v) => String(v).padStart(10)).join('')}${String(medianValue).padStart(10)}  ${extra}`);
+  const header = (title) => {
+    p();
+    p(title);
+    p(`  ${''.padEnd(44)}${cols.map((c) => c.padStart(10)).join('')}${'median'.padStart(10)}`);
+  };
+  const series = (get) => rounds.map(get);
+
+  p();
+  p(`bench/webhooks  node ${process.version}  ${os.cpus().length} cpus  ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB  ${new Date().toISOString()}`);
+  p(`worker env: ${Object.entries(WORKER_TUNING).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+
+  header('Baselines (same run)');
+  {
+    const b = series((r) => r.bull.rate);
+    row(`raw BullMQ no-op jobs/s (conc ${SETTINGS.bullConcurrency}, ${SETTINGS.bullJobs} jobs)`, b.map(fmtInt), fmtInt(median(b)));
+    const u = series((r) => r.undici.rate);
+    row(`raw undici POST req/s (${SETTINGS.undiciConcurrency} conc, ${SETTINGS.undiciRequests} req)`, u.map(fmtInt), fmtInt(median(u)));
+    const u50 = series((r) => r.undici.p50);
+    row('  undici latency p50 ms', u50.map((v) => fmt(v, 2)), fmt(median(u50), 2));
+    const u99 = series((r) => r.undici.p99);
+    row('  undici latency p99 ms', u99.map((v) => fmt(v, 2)), fmt(median(u99), 2));
+  }
+
+  header(`Steady ${SETTINGS.steadyRate} events/s x ${SETTINGS.steadySeconds} s (1 event per transaction; commit -> receiver)`);
+  {
+    row('produced / delivered', series((r) => `${r.steady.produced}/${r.steady.delivered}`), '', mark(rounds.every((r) => r.steady.delivered === r.steady.produced && r.steady.failed === 0)));
+    row('achieved produce rate events/s', series((r) => fmt(r.steady.achievedRate)), fmt(median(series((r) => r.steady.achievedRate))));
+    for (const k of ['p50', 'p90', 'p99', 'max']) {
+      const v = series((r) => r.steady.lat[k]);
+      const m = median(v);
+      row(`e2e latency ${k} ms`, v.map((x) => fmt(x)), fmt(m), k === 'p99' ? `target <= ${TARGETS.steadyP99Ms} ms  ${mark(m <= TARGETS.steadyP99Ms)}` : '');
+    }
+    const lag = series((r) => r.steady.producerLag.p99);
+    row('producer schedule lag p99 ms', lag.map((x) => fmt(x)), fmt(median(lag)));
+  }
+
+  header(`Saturation ${SETTINGS.satEvents} events (${SETTINGS.satProducers} producers, transactions of ${SETTINGS.satTxSize}; first commit -> last arrival)`);
+  {
+    row('produced / delivered', series((r) => `${r.sat.produced}/${r.sat.delivered}`), '', mark(rounds.every((r) => r.sat.delivered === r.sat.produced)));
+    const rate = series((r) => r.sat.rate);
+    row('delivered events/s', rate.map(fmtInt), fmtInt(median(rate)));
+    const ratio = series((r) => r.ratio);
+    const mr = median(ratio);
+    row('ratio vs raw BullMQ no-op (same round)', ratio.map((x) => `${fmt(x * 100)}%`), `${fmt(mr * 100)}%`, `target >= ${TARGETS.saturationRatio * 100}%  ${mark(mr >= TARGETS.saturationRatio)}`);
+    const ur = series((r) => r.sat.rate / r.undici.rate);
+    row('ratio vs raw undici POST loop', ur.map((x) => `${fmt(x * 100)}%`), `${fmt(median(ur) * 100)}%`);
+    const ins = series((r) => r.sat.insertRate);
+    row('producer commit rate events/s', ins.map(fmtInt), fmtInt(median(ins)));
+    for (const k of ['p50', 'p99']) {
+      const v = series((r) => r.sat.lat[k]);
+      row(`e2e latency ${k} ms (backlog included)`, v.map((x) => fmtInt(x)), fmtInt(median(v)));
+    }
+  }
+
+  const stageNames = {
+    relayWake: 'commit -> relay claims row',
+    relayEnqueue: 'claim -> fan-out job added',
+    fanoutWait: 'fan-out job waits in queue',
+    fanoutWork: 'fan-out work (DB) -> delivery job added',
+    deliveryWait: 'delivery job waits in queue',
+    deliverySend: 'delivery: DB reads + sign + HTTP -> arrival',
+    afterArrival: '(after arrival: log transaction)',
+    total: 'total commit -> arrival',
+  };
+  const stageTable = (title, pick) => {
+    p();
+    p(title);
+    p(`  ${'stage (ms; median over runs)'.padEnd(44)}${['p50', 'p90', 'p99', 'mean', 'slow1%'].map((c) => c.padStart(9)).join('')}`);
+    for (const [k, label] of Object.entries(stageNames)) {
+      const vals = ['p50', 'p90', 'p99', 'mean'].map((q) => median(series((r) => pick(r).tl.stages[k][q])));
+      const slow = median(series((r) => pick(r).tl.slowMean[k]));
+      p(`  ${label.padEnd(44)}${[...vals, slow].map((v) => fmt(v).padStart(9)).join('')}`);
+    }
+  };
+  stageTable('Steady: where the time goes (per-event timeline: outbox.published_at, BullMQ job timestamps (ms resolution))', (r) => r.steady);
+  stageTable('Saturation: per-event timeline', (r) => r.sat);
+
+  p();
+  p('CPU per delivered event (ms of CPU; median over runs) and utilisation');
+  p(`  ${'phase'.padEnd(12)}${['worker', 'pg(wrk)', 'pg(bench)', 'redis*', 'bench', 'sum', 'wrk cores', 'machine'].map((c) => c.padStart(10)).join('')}`);
+  for (const [label, pick] of [
+    ['steady', (r) => r.steady.cpu],
+    ['saturation', (r) => r.sat.cpu],
+  ]) {
+    const per = (k) => median(series((r) => pick(r).perEventMs[k]));
+    const vals = ['worker', 'pgWorker', 'pgBench', 'redis', 'bench'].map(per);
+    const sum = vals.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+    p(
+      `  ${label.padEnd(12)}${[...vals, sum].map((v) => fmt(v, 3).padStart(10)).join('')}` +
+        `${fmt(median(series((r) => pick(r).workerCores)), 2).padStart(10)}${`${fmt(median(series((r) => pick(r).machineBusy)) * 100, 0)}%`.padStart(10)}`,
+    );
+  }
+  p('  (* redis-server is shared with anything else on the machine; machine = all cores busy %)');
+
+  p();
+  p(
+    `checks: duplicates at receiver ${duplicates}; events received ${arrivals}; delivery logs ${logsRow.logs} (${logsRow.ok} ok); ` +
+      `messages ${msgRow.messages} (${msgRow.delivered} delivered)`,
+  );
+  if (workerLogTail) p(`worker log (tail):\n${workerLogTail}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// baseline children
+
+async function childBullmq({ redisUrl, prefix, jobs, concurrency }) {
+  const { Queue, Worker } = require('bullmq');
+  const { Redis } = require('ioredis');
+  const { DEFAULT_JOB_OPTIONS } = require('@chatbot/events');
+  const conn = () => new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const name = 'noop';
+  // Same job options and a payload of the same shape and size as a fan-out job, so only the processing differs.
+  const queue = new Queue(name, { connection: conn(), prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  let done = 0;
+  let finish;
+  const finished = new Promise((resolve) => (finish = resolve));
+  const worker = new Worker(name, async () => undefined, { connection: conn(), prefix, concurrency });
+  worker.on('completed', () => {
+    if (++done === jobs) finish(performance.now());
+  });
+  await worker.waitUntilReady();
+  await queue.waitUntilReady();
+  const event = (i) => ({
+    event: {
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      type: 'message_sent',
+      tenant_id: '00000000-0000-4000-8000-000000000000',
+      occurred_at: new Date().toISOString(),
+      data: SAMPLE_DATA(i),
+    },
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < jobs; i += 1000) {
+    const size = Math.min(1000, jobs - i);
+    await queue.addBulk(Array.from({ length: size }, (_, k) => ({ name, data: event(i + k), opts: { jobId: `noop-${i + k}` } })));
+  }
+  const added = performance.now();
+  const end = await finished;
+  await worker.close();
+  await queue.close();
+  return { rate: jobs / ((end - t0) / 1000), addRate: jobs / ((added - t0) / 1000), seconds: (end - t0) / 1000 };
+}
+
+async function childUndici({ url, requests, concurrency }) {
+  const { Agent, request } = require('undici');
+  const agent = new Agent({ keepAliveTimeout: 30000 });
+  const body = JSON.stringify({
+    id: '00000000-0000-4000-8000-000000000001',
+    type: 'message_sent',
+    tenant_id: '00000000-0000-4000-8000-000000000000',
+    occurred_at: new Date().toISOString(),
+    data: SAMPLE_DATA(1),
+  });
+  const headers = {
+    'content-type': 'application/json',
+    'user-agent': 'chatbot-platform-webhooks/1.0',
+    'webhook-id': '00000000-0000-4000-8000-000000000001',
+    'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+    'webhook-signature': `v1,${Buffer.alloc(32, 7).toString('base64')}`,
+  };
+  const run = async (n) => {
+    const latencies = new Float64Array(n);
+    let next = 0;
+    const loop = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= n) return;
+        const t = performance.now();
+        const res = await request(url, { dispatcher: agent, method: 'POST', headers, body });
+        await res.body.text();
+        if (res.statusCode !== 200) throw new Error(`receiver answered ${res.statusCode}`);
+        latencies[i] = performance.now() - t;
+      }
+    };
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: concurrency }, loop));
+    return { seconds: (performance.now() - t0) / 1000, latencies };
+  };
+  await run(Math.min(1000, requests)); // warm-up: connections, JIT
+  const { seconds, latencies } = await run(requests);
+  latencies.sort();
+  await agent.close();
+  return { rate: requests / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), seconds };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+if (process.argv[2] === '--child') {
+  const mode = process.argv[3];
+  process.on('message', (params) => {
+    const fn = mode === 'bullmq' ? childBullmq : mode === 'undici' ? childUndici : null;
+    Promise.resolve()
+      .then(() => {
+        if (!fn) throw new Error(`unknown child mode ${mode}`);
+        return fn(params);
+      })
+      .then(
+        (result) => process.send(result, () => process.exit(0)),
+        (err) => process.send({ error: err.message }, () => process.exit(1)),
+      );
+  });
+  process.send({ ready: true });
+} else {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      process.stderr.write(`bench/webhooks failed: ${err.stack || err.message}\n`);
+      process.exit(1);
+    },
+  );
+}
