@@ -43,7 +43,8 @@ const SETTINGS = {
   rounds: num('BENCH_ROUNDS', 3),
   steadyRate: num('BENCH_STEADY_RATE', 200),
   steadySeconds: num('BENCH_STEADY_SECONDS', 20),
-  satEvents: num('BENCH_SAT_EVENTS', 10000),
+  // ~300 events/s on the 2-core reference machine: 5000 keeps a saturation run near 15 s, the whole bench under 3 min.
+  satEvents: num('BENCH_SAT_EVENTS', 5000),
   satTxSize: num('BENCH_SAT_TX_SIZE', 100),
   satProducers: num('BENCH_SAT_PRODUCERS', 4),
   bullJobs: num('BENCH_BULL_JOBS', 20000),
@@ -51,6 +52,9 @@ const SETTINGS = {
   undiciRequests: num('BENCH_UNDICI_REQUESTS', 20000),
   undiciConcurrency: num('BENCH_UNDICI_CONCURRENCY', 50),
   warmupEvents: num('BENCH_WARMUP_EVENTS', 300),
+  /** One low-rate run first (0 s disables it): the pipeline's latency floor when the machine is not saturated. */
+  floorRate: num('BENCH_FLOOR_RATE', 20),
+  floorSeconds: Number(process.env.BENCH_FLOOR_SECONDS ?? 8),
   /** Hard stop for the whole bench (cleanup still runs). */
   deadlineMs: num('BENCH_DEADLINE_SECONDS', 420) * 1000,
 };
@@ -141,7 +145,9 @@ async function waitFor(predicate, timeoutMs, intervalMs = 20) {
 // child processes (worker, business-api, CLI, migrate, baselines): tracked so cleanup can stop them by pid
 
 const children = new Set();
-const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-webhooks-'));
+const IS_CHILD = process.argv[2] === '--child';
+/** Child-process logs (worker, business-api); removed at cleanup. Not created by the baseline children. */
+const logDir = IS_CHILD ? '' : fs.mkdtempSync(path.join(os.tmpdir(), 'bench-webhooks-'));
 
 function tail(file, lines = 30) {
   try {
@@ -213,7 +219,7 @@ async function stopChild(child, graceMs = 10000) {
 }
 
 /** Runs a baseline in a child process (this file with --child); resolves with the result it sends over IPC. */
-function runChild(mode, params, timeoutMs = 120000) {
+function runChild(mode, params, timeoutMs = 60000) {
   return new Promise((resolve, reject) => {
     const child = fork(__filename, ['--child', mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.add(child);
@@ -397,7 +403,7 @@ async function main() {
     await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const receiverPort = receiver.address().port;
     const hookUrl = `http://127.0.0.1:${receiverPort}/hook`;
-    log(`receiver on 127.0.0.1:${receiverPort}; database ${dbName}; Redis prefix ${prefix}; logs in ${logDir}`);
+    log(`node ${process.version} (${process.execPath}); receiver on 127.0.0.1:${receiverPort}; database ${dbName}; Redis prefix ${prefix}; logs in ${logDir}`);
 
     // --- database, tenant, webhook -----------------------------------------------------------------------------
     await runNode('migrate', 'scripts/migrate.js', [], env);
@@ -583,8 +589,10 @@ async function main() {
     }
 
     // --- phases ----------------------------------------------------------------------------------------------------
+    let baselineRuns = 0;
     const baselineBull = async () => {
-      const r = await runChild('bullmq', { redisUrl: REDIS_URL, prefix: `${prefix}:baseline`, jobs: SETTINGS.bullJobs, concurrency: SETTINGS.bullConcurrency });
+      // A fresh key prefix each time: completed jobs are kept (as in the pipeline), so reused job ids would be ignored.
+      const r = await runChild('bullmq', { redisUrl: REDIS_URL, prefix: `${prefix}:baseline${++baselineRuns}`, jobs: SETTINGS.bullJobs, concurrency: SETTINGS.bullConcurrency });
       log(`raw BullMQ no-op: ${fmtInt(r.rate)} jobs/s (add ${fmtInt(r.addRate)} jobs/s)`);
       return r;
     };
@@ -596,9 +604,8 @@ async function main() {
       return r;
     };
 
-    const steady = async () => {
-      const rate = SETTINGS.steadyRate;
-      const total = Math.round(rate * SETTINGS.steadySeconds);
+    const steady = async (rate = SETTINGS.steadyRate, seconds = SETTINGS.steadySeconds) => {
+      const total = Math.round(rate * seconds);
       const interval = 1000 / rate;
       const commits = new Map();
       const lags = [];
@@ -699,6 +706,11 @@ async function main() {
       return r;
     };
 
+    let floor = null;
+    if (SETTINGS.floorSeconds > 0) {
+      log(`latency floor: ${SETTINGS.floorRate} events/s for ${SETTINGS.floorSeconds} s`);
+      floor = await steady(SETTINGS.floorRate, SETTINGS.floorSeconds);
+    }
     const rounds = [];
     for (let round = 1; round <= SETTINGS.rounds; round++) {
       log(`round ${round}/${SETTINGS.rounds}`);
@@ -720,7 +732,7 @@ async function main() {
       [webhook.id],
     );
     const workerLogTail = tail(worker.logFile, 10);
-    const report = { rounds, duplicates, arrivals: arrivals.size, logsRow, msgRow, workerLogTail, webhookId: webhook.id };
+    const report = { rounds, floor, duplicates, arrivals: arrivals.size, logsRow, msgRow, workerLogTail, webhookId: webhook.id };
     printReport(report);
     return report;
   }
@@ -729,7 +741,7 @@ async function main() {
 // ---------------------------------------------------------------------------------------------------------------
 // report
 
-function printReport({ rounds, duplicates, arrivals, logsRow, msgRow, workerLogTail }) {
+function printReport({ rounds, floor, duplicates, arrivals, logsRow, msgRow, workerLogTail }) {
   const out = [];
   const p = (line = '') => out.push(line);
   const mark = (ok) => (ok ? 'PASS' : 'MISS');
@@ -745,6 +757,7 @@ function printReport({ rounds, duplicates, arrivals, logsRow, msgRow, workerLogT
 
   p();
   p(`bench/webhooks  node ${process.version}  ${os.cpus().length} cpus  ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB  ${new Date().toISOString()}`);
+  p(`bench time ${fmt((now() - T0) / 1000, 0)} s; settings ${JSON.stringify(SETTINGS)}`);
   p(`worker env: ${Object.entries(WORKER_TUNING).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 
   header('Baselines (same run)');
@@ -770,6 +783,13 @@ function printReport({ rounds, duplicates, arrivals, logsRow, msgRow, workerLogT
     }
     const lag = series((r) => r.steady.producerLag.p99);
     row('producer schedule lag p99 ms', lag.map((x) => fmt(x)), fmt(median(lag)));
+    if (floor) {
+      const l = floor.lat;
+      p(
+        `  floor: ${SETTINGS.floorRate} events/s x ${SETTINGS.floorSeconds} s (once, before the rounds): ${floor.delivered}/${floor.produced} delivered, ` +
+          `p50 ${fmt(l.p50)} p90 ${fmt(l.p90)} p99 ${fmt(l.p99)} max ${fmt(l.max)} ms`,
+      );
+    }
   }
 
   header(`Saturation ${SETTINGS.satEvents} events (${SETTINGS.satProducers} producers, transactions of ${SETTINGS.satTxSize}; first commit -> last arrival)`);
@@ -800,18 +820,19 @@ function printReport({ rounds, duplicates, arrivals, logsRow, msgRow, workerLogT
     afterArrival: '(after arrival: log transaction)',
     total: 'total commit -> arrival',
   };
-  const stageTable = (title, pick) => {
+  const stageTable = (title, results) => {
     p();
     p(title);
     p(`  ${'stage (ms; median over runs)'.padEnd(44)}${['p50', 'p90', 'p99', 'mean', 'slow1%'].map((c) => c.padStart(9)).join('')}`);
     for (const [k, label] of Object.entries(stageNames)) {
-      const vals = ['p50', 'p90', 'p99', 'mean'].map((q) => median(series((r) => pick(r).tl.stages[k][q])));
-      const slow = median(series((r) => pick(r).tl.slowMean[k]));
+      const vals = ['p50', 'p90', 'p99', 'mean'].map((q) => median(results.map((r) => r.tl.stages[k][q])));
+      const slow = median(results.map((r) => r.tl.slowMean[k]));
       p(`  ${label.padEnd(44)}${[...vals, slow].map((v) => fmt(v).padStart(9)).join('')}`);
     }
   };
-  stageTable('Steady: where the time goes (per-event timeline: outbox.published_at, BullMQ job timestamps (ms resolution))', (r) => r.steady);
-  stageTable('Saturation: per-event timeline', (r) => r.sat);
+  if (floor) stageTable(`Floor (${SETTINGS.floorRate} events/s): per-event timeline (outbox.published_at, BullMQ job timestamps, ms resolution)`, [floor]);
+  stageTable(`Steady ${SETTINGS.steadyRate} events/s: where the time goes (per-event timeline)`, series((r) => r.steady));
+  stageTable('Saturation: per-event timeline', series((r) => r.sat));
 
   p();
   p('CPU per delivered event (ms of CPU; median over runs) and utilisation');
@@ -924,7 +945,7 @@ async function childUndici({ url, requests, concurrency }) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-if (process.argv[2] === '--child') {
+if (IS_CHILD) {
   const mode = process.argv[3];
   process.on('message', (params) => {
     const fn = mode === 'bullmq' ? childBullmq : mode === 'undici' ? childUndici : null;
