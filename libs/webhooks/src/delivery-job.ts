@@ -8,7 +8,11 @@ export const WEBHOOK_BACKOFF = 'webhook';
  * The delivery job of one event to one webhook: `max_retries + 1` attempts, the delay between them chosen by the
  * attempt itself. `nonce` makes a manual redelivery a new job beside the original.
  */
-export function deliveryJob(webhook: WebhookEntity, eventId: string, nonce?: string): TypedJob<typeof QUEUES.webhookDelivery> {
+export function deliveryJob(
+  webhook: Pick<WebhookEntity, 'id' | 'tenantId' | 'retryConfig'>,
+  eventId: string,
+  nonce?: string,
+): TypedJob<typeof QUEUES.webhookDelivery> {
   return {
     name: 'deliver',
     data: { tenantId: webhook.tenantId, webhookId: webhook.id, eventId },

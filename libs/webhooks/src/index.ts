@@ -12,3 +12,5 @@ export * from './webhook-delivery.service';
 export * from './sample-events';
 export * from './webhooks-core.module';
 export * from './delivery-job';
+export * from './delivery-result-writer';
+export * from './repositories/webhook-row';

@@ -14,6 +14,8 @@ import { DeliveryLogRepository } from './repositories/delivery-log.repository';
 import { WebhookMessageRepository } from './repositories/webhook-message.repository';
 import { WebhookRepository } from './repositories/webhook.repository';
 import { WebhookSecrets } from './webhook-secrets';
+import { DeliveryResultWriter } from './delivery-result-writer';
+import { isHealthy } from './repositories/webhook-row';
 
 export const WEBHOOK_DELIVERY_CONFIG = Symbol('WEBHOOK_DELIVERY_CONFIG');
 export const WEBHOOK_DISPATCHER = Symbol('WEBHOOK_DISPATCHER');
@@ -56,6 +58,7 @@ export class WebhookDeliveryService {
     @Inject(WEBHOOK_DELIVERY_CONFIG) private readonly config: WebhookDeliveryConfig,
     @Inject(WEBHOOK_DISPATCHER) private readonly dispatcher: Dispatcher,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
+    private readonly successes: DeliveryResultWriter,
   ) {}
 
   async attempt(input: AttemptInput): Promise<AttemptResult> {
@@ -91,6 +94,23 @@ export class WebhookDeliveryService {
       }
     }
     const error = result.error ?? (outcome === 'delivered' ? null : `endpoint answered HTTP ${result.status}`);
+
+    if (outcome === 'delivered' && !input.isTest && input.messageId && isHealthy(webhook)) {
+      // The common case: one group-committed statement, no health bookkeeping to change.
+      const logId = await this.successes.write({
+        tenantId,
+        webhookId: webhook.id,
+        messageId: input.messageId,
+        eventId: event.id,
+        eventType: event.type,
+        attempt: input.attempt,
+        requestUrl: webhook.webhookUrl,
+        responseStatus: result.status!,
+        responseBody: result.body || null,
+        durationMs: Math.round(result.durationMs),
+      });
+      return { outcome, statusCode: result.status, error: null, retryInMs: null, logId };
+    }
 
     const logId = await this.dataSource.transaction(async (manager) => {
       const log = await this.logs.insert(manager, {
@@ -138,7 +158,7 @@ export class WebhookDeliveryService {
     result: SendResult,
   ): Promise<void> {
     if (outcome === 'delivered') {
-      await this.webhooks.recordSuccess(manager, tenantId, webhook.id);
+      if (!isHealthy(webhook)) await this.webhooks.recordSuccess(manager, tenantId, webhook.id);
       return;
     }
     if (outcome === 'gone') {

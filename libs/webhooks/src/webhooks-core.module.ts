@@ -13,6 +13,7 @@ import { WebhookMessageRepository } from './repositories/webhook-message.reposit
 import { WebhookRepository } from './repositories/webhook.repository';
 import { WEBHOOK_DELIVERY_CONFIG, WEBHOOK_DISPATCHER, WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookSecrets } from './webhook-secrets';
+import { DeliveryResultWriter } from './delivery-result-writer';
 
 /** Entities of the webhook tables (schema `business`, migrations owned by business-api). */
 export const WEBHOOK_ENTITIES = [WebhookEntity, WebhookEventEntity, WebhookMessageEntity, DeliveryLogEntity];
@@ -35,6 +36,7 @@ export class WebhooksCoreModule {
         WebhookMessageRepository,
         DeliveryLogRepository,
         WebhookDeliveryService,
+        DeliveryResultWriter,
       ],
       exports: [WEBHOOK_DELIVERY_CONFIG, WEBHOOK_DISPATCHER, WebhookSecrets, WebhookRepository, WebhookMessageRepository, DeliveryLogRepository, WebhookDeliveryService],
     };

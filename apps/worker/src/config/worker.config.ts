@@ -16,6 +16,10 @@ export const workerEnvSchema = {
     default: '200',
     description: 'Outbox rows the relay claims per transaction.',
   }),
+  FANOUT_CONCURRENCY: envVar(int(1, 1000), {
+    default: '20',
+    description: 'Fan-out jobs (one per event) processed at once per worker; size with DATABASE_POOL_SIZE.',
+  }),
   WEBHOOK_DELIVERY_CONCURRENCY: envVar(int(1, 1000), {
     default: '50',
     description: 'Webhook deliveries in flight per worker process.',

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { type JobPayload, QUEUES, bullConnection, bullPrefix, jobIds } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger, MetricsService } from '@chatbot/platform';
 import { asTenantId } from '@chatbot/tenant-auth';
-import { WEBHOOK_BACKOFF, WebhookDeliveryService, WebhookMessageRepository, WebhookRepository } from '@chatbot/webhooks';
+import { WEBHOOK_BACKOFF, WebhookDeliveryService, WebhookMessageRepository } from '@chatbot/webhooks';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { Counter } from 'prom-client';
 import type { WorkerConfig } from '../config/worker.config';
@@ -28,7 +28,6 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
   private readonly attempts: Counter<'outcome'>;
 
   constructor(
-    private readonly webhooks: WebhookRepository,
     private readonly messages: WebhookMessageRepository,
     private readonly delivery: WebhookDeliveryService,
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
@@ -71,16 +70,14 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
 
   async process(job: DeliveryJob, token?: string): Promise<{ outcome: string; status?: number | null }> {
     const tenantId = asTenantId(job.data.tenantId);
-    const [webhook, found] = await Promise.all([
-      this.webhooks.find(tenantId, job.data.webhookId),
-      this.messages.find(tenantId, job.data.webhookId, job.data.eventId),
-    ]);
-    if (!webhook || !found) return { outcome: 'skipped: webhook deleted' };
+    const found = await this.messages.deliveryContext(tenantId, job.data.webhookId, job.data.eventId);
+    if (!found) return { outcome: 'skipped: webhook deleted' };
+    const { webhook } = found;
     if (!webhook.isActive) {
-      await this.messages.markFailed(tenantId, found.message.id, 'webhook is disabled');
+      await this.messages.markFailed(tenantId, found.messageId, 'webhook is disabled');
       return { outcome: 'skipped: webhook disabled' };
     }
-    if (found.message.status === 'delivered' && !jobIds.isRedelivery(job.id)) return { outcome: 'skipped: already delivered' };
+    if (found.messageStatus === 'delivered' && !jobIds.isRedelivery(job.id)) return { outcome: 'skipped: already delivered' };
 
     const endpoint = new URL(webhook.webhookUrl).origin;
     if (!this.slots.tryAcquire(endpoint)) {
@@ -94,7 +91,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
         event: found.event,
         attempt: job.attemptsMade + 1,
         maxAttempts: job.opts.attempts ?? 1,
-        messageId: found.message.id,
+        messageId: found.messageId,
         isTest: false,
       });
       this.attempts.inc({ outcome: result.outcome });

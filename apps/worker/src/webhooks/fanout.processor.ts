@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { type JobPayload, QUEUES, bullConnection, bullPrefix, isPublicEventType } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger } from '@chatbot/platform';
 import { asTenantId } from '@chatbot/tenant-auth';
-import { WebhookMessageRepository, WebhookRepository, deliveryJob } from '@chatbot/webhooks';
+import { WebhookMessageRepository, deliveryJob } from '@chatbot/webhooks';
 import { type Job, Worker } from 'bullmq';
 import type { WorkerConfig } from '../config/worker.config';
 import { DeliveryQueue } from '../queues/worker-queues';
@@ -18,7 +18,6 @@ export class FanoutProcessor implements OnApplicationBootstrap, OnApplicationShu
   private worker: Worker | undefined;
 
   constructor(
-    private readonly webhooks: WebhookRepository,
     private readonly messages: WebhookMessageRepository,
     private readonly deliveries: DeliveryQueue,
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
@@ -29,7 +28,7 @@ export class FanoutProcessor implements OnApplicationBootstrap, OnApplicationShu
     this.worker = new Worker(QUEUES.eventFanout, (job: FanoutJob) => this.process(job), {
       connection: bullConnection(this.config, 'worker'),
       prefix: bullPrefix(this.config.REDIS_PREFIX),
-      concurrency: 10,
+      concurrency: this.config.FANOUT_CONCURRENCY,
       lockDuration: this.config.QUEUE_LOCK_DURATION_MS,
       stalledInterval: this.config.QUEUE_STALLED_INTERVAL_MS,
     });
@@ -48,13 +47,8 @@ export class FanoutProcessor implements OnApplicationBootstrap, OnApplicationShu
     const { event } = job.data;
     if (!isPublicEventType(event.type)) return { webhooks: 0 };
     const tenantId = asTenantId(event.tenant_id);
-    const targets = await this.webhooks.findActiveFor(tenantId, event.type);
+    const targets = await this.messages.fanOut(tenantId, event);
     if (targets.length === 0) return { webhooks: 0 };
-    await this.messages.createForEvent(
-      tenantId,
-      event,
-      targets.map((w) => w.id),
-    );
     await this.deliveries.addBulk(targets.map((webhook) => deliveryJob(webhook, event.id)));
     return { webhooks: targets.length };
   }

@@ -4,10 +4,27 @@ import type { TenantId } from '@chatbot/tenant-auth';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import { WebhookEventEntity } from '../entities/webhook-event.entity';
 import { type MessageStatus, WebhookMessageEntity } from '../entities/webhook-message.entity';
+import type { WebhookEntity } from '../entities/webhook.entity';
+import { WEBHOOK_COLUMNS, type WebhookRow, webhookFromRow } from './webhook-row';
 
 export interface MessageWithEvent {
   message: WebhookMessageEntity;
   event: EventEnvelope;
+}
+
+/** What one delivery attempt needs, read in one statement. */
+export interface DeliveryContext {
+  webhook: WebhookEntity;
+  messageId: string;
+  messageStatus: MessageStatus;
+  event: EventEnvelope;
+}
+
+/** A webhook an event fans out to. */
+export interface FanoutTarget {
+  id: string;
+  tenantId: string;
+  retryConfig: WebhookEntity['retryConfig'];
 }
 
 @Injectable()
@@ -18,21 +35,42 @@ export class WebhookMessageRepository {
     this.messages = dataSource.getRepository(WebhookMessageEntity);
   }
 
-  /** Stores the event once and a pending message per webhook. Idempotent: a replayed fan-out changes nothing. */
-  async createForEvent(tenantId: TenantId, event: EventEnvelope, webhookIds: readonly string[]): Promise<void> {
-    if (webhookIds.length === 0) return;
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO business.webhook_events (id, tenant_id, event_type, envelope, occurred_at)
-         VALUES ($1, $2, $3, $4::jsonb, $5) ON CONFLICT (id) DO NOTHING`,
-        [event.id, tenantId, event.type, JSON.stringify(event), event.occurred_at],
-      );
-      await manager.query(
-        `INSERT INTO business.webhook_messages (tenant_id, webhook_id, event_id)
-         SELECT $1, unnest($2::uuid[]), $3 ON CONFLICT (webhook_id, event_id) DO NOTHING`,
-        [tenantId, webhookIds, event.id],
-      );
-    });
+  /**
+   * Fan-out in one statement: finds the tenant's active webhooks for the event type, stores the event once and a
+   * pending message per webhook, and returns the webhooks. Idempotent: a replayed fan-out inserts nothing new.
+   */
+  async fanOut(tenantId: TenantId, event: EventEnvelope): Promise<FanoutTarget[]> {
+    const rows = await this.dataSource.query<{ id: string; retry_config: WebhookEntity['retryConfig'] }[]>(
+      `WITH hooks AS (
+         SELECT id, retry_config FROM business.webhooks WHERE tenant_id = $1 AND event_type = $2 AND is_active
+       ), ev AS (
+         INSERT INTO business.webhook_events (id, tenant_id, event_type, envelope, occurred_at)
+         SELECT $3, $1, $2, $4::jsonb, $5 WHERE EXISTS (SELECT 1 FROM hooks)
+         ON CONFLICT (id) DO NOTHING
+       ), msgs AS (
+         INSERT INTO business.webhook_messages (tenant_id, webhook_id, event_id)
+         SELECT $1, id, $3 FROM hooks
+         ON CONFLICT (webhook_id, event_id) DO NOTHING
+       )
+       SELECT id, retry_config FROM hooks`,
+      [tenantId, event.type, event.id, JSON.stringify(event), event.occurred_at],
+    );
+    return rows.map((row) => ({ id: row.id, tenantId, retryConfig: row.retry_config }));
+  }
+
+  /** The webhook, the message and the event of one delivery job, in one statement; null when the webhook is gone. */
+  async deliveryContext(tenantId: TenantId, webhookId: string, eventId: string): Promise<DeliveryContext | null> {
+    const rows = await this.dataSource.query<(WebhookRow & { m_id: string; m_status: MessageStatus; envelope: EventEnvelope })[]>(
+      `SELECT ${WEBHOOK_COLUMNS}, m.id AS m_id, m.status AS m_status, e.envelope
+         FROM business.webhook_messages m
+         JOIN business.webhooks w ON w.id = m.webhook_id AND w.tenant_id = m.tenant_id
+         JOIN business.webhook_events e ON e.id = m.event_id AND e.tenant_id = m.tenant_id
+        WHERE m.tenant_id = $1 AND m.webhook_id = $2 AND m.event_id = $3`,
+      [tenantId, webhookId, eventId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return { webhook: webhookFromRow(row), messageId: row.m_id, messageStatus: row.m_status, event: row.envelope };
   }
 
   async find(tenantId: TenantId, webhookId: string, eventId: string): Promise<MessageWithEvent | null> {

@@ -38,11 +38,6 @@ export class WebhookRepository {
     });
   }
 
-  /** Active webhooks a new event of this type fans out to. */
-  findActiveFor(tenantId: TenantId, eventType: PublicEventType): Promise<WebhookEntity[]> {
-    return this.repo.find({ where: { tenantId, eventType, isActive: true } });
-  }
-
   async update(tenantId: TenantId, id: string, patch: Partial<WebhookEntity>, manager?: EntityManager): Promise<WebhookEntity | null> {
     if (!isUuid(id)) return null;
     const repo = manager ? manager.getRepository(WebhookEntity) : this.repo;
