@@ -1,5 +1,4 @@
 import { Webhook } from 'standardwebhooks';
-import { writeOutboxEvent } from '@chatbot/events';
 import { type ReceivedRequest, waitFor } from '@chatbot/testing';
 import { LogRetentionService } from '../src/webhooks/log-retention.service';
 import { PipelineFixture, lead } from './pipeline-fixture';
@@ -46,25 +45,6 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     const logs = await f.api$('GET', `/${hook.id}/logs`, t.apiKey);
     expect(logs.body).toHaveLength(1);
     expect(logs.body[0]).toMatchObject({ event_id: event.id, event_type: 'lead_captured', response_status: 200, retry_count: 0, success: true, is_test: false });
-  });
-
-  it('outbox claim lease: a row held by a live relay waits; one abandoned by a dead relay is claimed again', async () => {
-    const t = await f.tenants.create();
-    await f.createWebhook(t.apiKey, { event_type: 'lead_captured', webhook_url: f.receiver.url('/lease') });
-    const produceLeased = (seconds: number, n: number) =>
-      f.db.transaction(async (manager) => {
-        const event = await writeOutboxEvent(manager, { tenantId: t.tenantId, type: 'lead_captured', data: lead(n) });
-        await manager.query(`UPDATE events.outbox SET claimed_until = now() + make_interval(secs => $2) WHERE id = $1`, [event.id, seconds]);
-        return event;
-      });
-    const held = await produceLeased(3600, 31);
-    const abandoned = await produceLeased(-1, 32);
-    await waitFor(() => f.receiver.on('/lease').length === 1, { timeoutMs: 10000, what: 'abandoned row delivered' });
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(f.receiver.on('/lease').map((r) => r.headers['webhook-id'])).toEqual([abandoned.id]);
-    await f.db.query(`UPDATE events.outbox SET claimed_until = now() - interval '1 second' WHERE id = $1`, [held.id]); // its relay died
-    await waitFor(() => f.receiver.on('/lease').length === 2, { timeoutMs: 10000, what: 'expired lease reclaimed' });
-    expect(f.receiver.on('/lease')[1]!.headers['webhook-id']).toBe(held.id);
   });
 
   it('renders payload_template with JSON-escaped values, with the method and custom headers', async () => {

@@ -7,9 +7,6 @@ import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '../config/worker.config';
 import { FanoutQueue } from '../queues/worker-queues';
 
-/** A claim older than this is considered abandoned (its relay died) and the rows are claimed again. */
-const CLAIM_LEASE_SECONDS = 30;
-
 interface OutboxRow {
   id: string;
   tenant_id: string;
@@ -19,10 +16,10 @@ interface OutboxRow {
 }
 
 /**
- * Publishes outbox rows to the fan-out queue. Rows are claimed with FOR UPDATE SKIP LOCKED under a short lease (several
- * relays never take the same row), enqueued with jobId = event id (a replayed row is not enqueued twice), then marked
- * published: if Redis is down the lease is released and the rows wait; if the relay dies, the lease expires and the
- * rows are claimed again. Woken by LISTEN/NOTIFY; polls as a fallback.
+ * Publishes outbox rows to the fan-out queue. Rows are claimed with FOR UPDATE SKIP LOCKED (several relays never
+ * take the same row), enqueued with jobId = event id (a replayed row is not enqueued twice), and marked published in
+ * the same transaction: if Redis is down the transaction rolls back and the rows wait. Woken by LISTEN/NOTIFY; polls
+ * as a fallback.
  */
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -90,24 +87,20 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  /**
-   * Two statements per batch: claim-and-lease (UPDATE ... RETURNING over FOR UPDATE SKIP LOCKED), then mark published
-   * once the fan-out jobs are in Redis. If Redis refuses, the lease is released at once and the rows wait.
-   */
   private async publishBatch(): Promise<number> {
-    // TypeORM answers an UPDATE ... RETURNING with [rows, affectedCount].
-    const [rows] = await this.dataSource.query<[OutboxRow[], number]>(
-      `UPDATE events.outbox o SET claimed_until = now() + make_interval(secs => $2), attempts = o.attempts + 1
-         FROM (SELECT id FROM events.outbox
-                WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
-                ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED) c
-        WHERE o.id = c.id
-        RETURNING o.id, o.tenant_id, o.event_type, o.payload, o.occurred_at`,
-      [this.config.OUTBOX_BATCH_SIZE, CLAIM_LEASE_SECONDS],
-    );
-    if (rows.length === 0) return 0;
-    const ids = rows.map((r) => r.id);
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
     try {
+      await runner.startTransaction();
+      const rows = (await runner.query(
+        `SELECT id, tenant_id, event_type, payload, occurred_at FROM events.outbox
+          WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.config.OUTBOX_BATCH_SIZE],
+      )) as OutboxRow[];
+      if (rows.length === 0) {
+        await runner.commitTransaction();
+        return 0;
+      }
       const jobs: TypedJob<typeof QUEUES.eventFanout>[] = rows.map((row) => ({
         name: 'fan-out',
         data: {
@@ -115,16 +108,28 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
         },
         opts: { jobId: jobIds.fanout(row.id), attempts: 20, backoff: { type: 'exponential', delay: 1000 } },
       }));
-      await this.fanout.addBulk(jobs);
+      try {
+        await this.fanout.addBulk(jobs);
+      } catch (err) {
+        await runner.rollbackTransaction();
+        await this.dataSource
+          .query(`UPDATE events.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [
+            rows.map((r) => r.id),
+            (err as Error).message.slice(0, 500),
+          ])
+          .catch(() => undefined);
+        throw err;
+      }
+      await runner.query(`UPDATE events.outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
+      await runner.commitTransaction();
+      this.published.inc(rows.length);
+      return rows.length;
     } catch (err) {
-      await this.dataSource
-        .query(`UPDATE events.outbox SET claimed_until = NULL, last_error = $2 WHERE id = ANY($1::uuid[])`, [ids, (err as Error).message.slice(0, 500)])
-        .catch(() => undefined);
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw err;
+    } finally {
+      await runner.release();
     }
-    await this.dataSource.query(`UPDATE events.outbox SET published_at = now(), claimed_until = NULL, last_error = NULL WHERE id = ANY($1::uuid[])`, [ids]);
-    this.published.inc(rows.length);
-    return rows.length;
   }
 
   /** A dedicated connection for LISTEN; reconnects with backoff (polling covers the gap). */

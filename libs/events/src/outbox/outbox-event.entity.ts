@@ -34,10 +34,6 @@ export class OutboxEventEntity {
   @Column({ type: 'timestamptz', nullable: true })
   publishedAt!: Date | null;
 
-  /** While set and in the future, a relay holds these rows (see the claim lease migration). */
-  @Column({ type: 'timestamptz', nullable: true })
-  claimedUntil!: Date | null;
-
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
 
