@@ -123,6 +123,24 @@ describe('webhook delivery is at-least-once across crashes and outages', () => {
     await kill(second, 'SIGTERM');
   }, 90000);
 
+  it('SIGTERM while a delivery is in flight: the delivery completes and is logged before the worker exits 0', async () => {
+    const t = await setup('/graceful');
+    receiver.respond((r) => (r.path === '/graceful' ? { status: 200, delayMs: 1200 } : { status: 200 }));
+    const worker = await spawnWorker({ ...isolated.env });
+    workers.push(worker);
+    const [id] = await produce(t.tenantId, 1);
+    await waitFor(() => receiver.on('/graceful').length === 1, { timeoutMs: 10000, what: 'delivery in flight' });
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const rows = await db.query<{ status: string; success: boolean }[]>(
+      `SELECT m.status, l.success FROM business.webhook_messages m JOIN business.webhook_delivery_logs l ON l.message_id = m.id
+        WHERE m.event_id = $1`,
+      [id],
+    );
+    expect(rows).toEqual([{ status: 'delivered', success: true }]);
+  }, 60000);
+
   it('Redis unavailable while events are produced: nothing is lost, all arrive once it returns', async () => {
     const t = await setup('/outage');
     receiver.respond(() => ({ status: 200 }));

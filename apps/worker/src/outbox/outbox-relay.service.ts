@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { type EventEnvelope, OUTBOX_NOTIFY_CHANNEL, type TypedJob, jobIds, type QUEUES } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger, MetricsService } from '@chatbot/platform';
 import { Client } from 'pg';
@@ -22,7 +22,7 @@ interface OutboxRow {
  * as a fallback.
  */
 @Injectable()
-export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private listener: Client | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
@@ -47,7 +47,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     this.wake();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before pools close (PlatformModule closes them on application shutdown): finish in-flight work first. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
     await this.draining;

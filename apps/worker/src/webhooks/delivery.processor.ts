@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { type JobPayload, QUEUES, bullConnection, bullPrefix, jobIds } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger, MetricsService } from '@chatbot/platform';
 import { asTenantId } from '@chatbot/tenant-auth';
@@ -22,7 +22,7 @@ export class RetryDeliveryLater extends Error {
 }
 
 @Injectable()
-export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private worker: Worker | undefined;
   private readonly slots: EndpointSlots;
   private readonly attempts: Counter<'outcome'>;
@@ -62,7 +62,8 @@ export class DeliveryProcessor implements OnApplicationBootstrap, OnApplicationS
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before pools close (PlatformModule closes them on application shutdown): finish in-flight work first. */
+  async beforeApplicationShutdown(): Promise<void> {
     // Waits for deliveries in flight to finish (each is bounded by WEBHOOK_TIMEOUT_MS).
     await this.worker?.close();
     await this.worker?.disconnect();

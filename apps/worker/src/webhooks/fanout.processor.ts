@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { type JobPayload, QUEUES, bullConnection, bullPrefix, isPublicEventType } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger } from '@chatbot/platform';
 import { asTenantId } from '@chatbot/tenant-auth';
@@ -14,7 +14,7 @@ type FanoutJob = Job<JobPayload<typeof QUEUES.eventFanout, 'fan-out'>>;
  * one message per webhook are stored first, so redelivery and recovery have what they need. Replays are harmless.
  */
 @Injectable()
-export class FanoutProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+export class FanoutProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private worker: Worker | undefined;
 
   constructor(
@@ -38,7 +38,8 @@ export class FanoutProcessor implements OnApplicationBootstrap, OnApplicationShu
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before pools close (PlatformModule closes them on application shutdown): finish in-flight work first. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.worker?.close();
     await this.worker?.disconnect();
   }
