@@ -2,7 +2,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { EVENTS_ENTITIES } from '@chatbot/events';
 import { type AppLogger, PlatformModule } from '@chatbot/platform';
 import { TENANCY_ENTITIES, TenantAuthModule } from '@chatbot/tenant-auth';
+import { AgentEntity } from './agents/agent.entity';
+import { AgentsModule } from './agents/agents.module';
 import type { AgentsApiConfig } from './config/agents-api.config';
+import { tixaeErrorBody } from './tixae/tixae-envelope';
 
 @Module({})
 export class AppModule {
@@ -10,8 +13,15 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({ serviceName: 'agents-api', config, logger, entities: [...TENANCY_ENTITIES, ...EVENTS_ENTITIES] }),
+        PlatformModule.forRoot({
+          serviceName: 'agents-api',
+          config,
+          logger,
+          entities: [...TENANCY_ENTITIES, ...EVENTS_ENTITIES, AgentEntity],
+          errorBody: tixaeErrorBody,
+        }),
         TenantAuthModule.forRoot(),
+        AgentsModule,
       ],
     };
   }

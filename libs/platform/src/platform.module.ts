@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
 import type { CommonConfig } from './config/common-config';
 import { APP_CONFIG } from './config/config.tokens';
-import { AllExceptionsFilter } from './errors/all-exceptions.filter';
+import { AllExceptionsFilter, ERROR_BODY_DECORATOR, type ErrorBodyDecorator } from './errors/all-exceptions.filter';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import type { AppLogger } from './logging/logger';
@@ -27,6 +27,8 @@ export interface PlatformModuleOptions {
   config: CommonConfig;
   logger: AppLogger;
   entities: MixedList<string | (abstract new (...args: never[]) => unknown) | EntitySchema>;
+  /** Wraps every error body (default: the body as is). */
+  errorBody?: ErrorBodyDecorator;
 }
 
 /** Closes pools and connections after the HTTP server has stopped and in-flight requests have finished. */
@@ -79,6 +81,7 @@ export class PlatformModule {
       HealthService,
       MetricsService,
       PlatformShutdown,
+      { provide: ERROR_BODY_DECORATOR, useValue: options.errorBody ?? ((body: object) => body) },
       { provide: APP_FILTER, useClass: AllExceptionsFilter },
     ];
     return {

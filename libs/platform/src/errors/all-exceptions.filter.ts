@@ -46,9 +46,16 @@ export function toErrorBody(exception: unknown): ErrorBody {
   return errorBody(500, 'Internal server error');
 }
 
+/** Lets an app wrap the one error shape in its API's envelope (agents-api: TIXAE's `{ success, message, data }`). */
+export const ERROR_BODY_DECORATOR = Symbol('ERROR_BODY_DECORATOR');
+export type ErrorBodyDecorator = (body: ErrorBody) => Record<string, unknown>;
+
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  constructor(@Inject(APP_LOGGER) private readonly logger: AppLogger) {}
+  constructor(
+    @Inject(APP_LOGGER) private readonly logger: AppLogger,
+    @Inject(ERROR_BODY_DECORATOR) private readonly decorate: ErrorBodyDecorator,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -62,6 +69,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const retryAfter = (exception as { retryAfterSeconds?: number }).retryAfterSeconds;
       if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     }
-    void reply.status(body.statusCode).send(body);
+    void reply.status(body.statusCode).send(this.decorate(body));
   }
 }
