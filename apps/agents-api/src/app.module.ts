@@ -6,6 +6,9 @@ import { AgentEntity } from './agents/agent.entity';
 import { AgentsModule } from './agents/agents.module';
 import type { AgentsApiConfig } from './config/agents-api.config';
 import { tixaeErrorBody } from './tixae/tixae-envelope';
+import { ClientEntity } from './workspaces/client.entity';
+import { OrgEntity } from './workspaces/org.entity';
+import { WorkspacesModule } from './workspaces/workspaces.module';
 
 @Module({})
 export class AppModule {
@@ -17,11 +20,12 @@ export class AppModule {
           serviceName: 'agents-api',
           config,
           logger,
-          entities: [...TENANCY_ENTITIES, ...EVENTS_ENTITIES, AgentEntity],
+          entities: [...TENANCY_ENTITIES, ...EVENTS_ENTITIES, AgentEntity, OrgEntity, ClientEntity],
           errorBody: tixaeErrorBody,
         }),
         TenantAuthModule.forRoot(),
         AgentsModule,
+        WorkspacesModule,
       ],
     };
   }

@@ -10,6 +10,7 @@ import { AgentSecretsBox } from './agent-secrets';
 import { toWidgetProjection, toWireAgent } from './agent-wire';
 import { parseCustomTheme } from './custom-theme';
 import type { AgentInputDto } from './dto/agent-input.dto';
+import { fieldError } from '../tixae/field-error';
 
 const READ_ONLY = new Set(['ID', 'SECRET_API_KEY', 'createdAtUNIX', 'lastModified']);
 const COLUMN_FIELDS = new Set(['agentPlatform', 'title', 'disabled', 'customThemeJSONString', 'customTheme', 'discord']);
@@ -25,7 +26,7 @@ export class AgentsService {
 
   async create(tenant: TenantContext, input: AgentInputDto): Promise<Record<string, unknown>> {
     if (tenant.agentId) throw new ForbiddenException('Agent keys cannot create agents; use a workspace key');
-    if (!input.title) throw new BadRequestException({ message: 'Validation failed: agent.title is required', details: [{ field: 'agent.title', problems: ['title is required'] }] });
+    if (!input.title) throw fieldError('agent.title', 'title is required');
     const { settings, secrets } = this.split(input);
     const id = randomUUID();
     // The agent's own key (SECRET_API_KEY): confined to this agent, shown once.

@@ -55,6 +55,15 @@ export class TenancyAdminService {
     return tenant;
   }
 
+  async rename(tenantId: string, name: string): Promise<TenantEntity> {
+    const trimmed = name.trim();
+    if (trimmed.length === 0 || trimmed.length > 200) throw new TenancyInputError('tenant name must be 1 to 200 characters');
+    const tenant = await this.tenants.update(tenantId, { name: trimmed });
+    if (!tenant) throw new TenancyNotFoundError(`tenant ${tenantId} not found`);
+    await this.publish({ kind: 'tenant', tenantId: tenant.id });
+    return tenant;
+  }
+
   async setStatus(tenantId: string, status: 'active' | 'suspended'): Promise<TenantEntity> {
     const tenant = await this.tenants.update(tenantId, { status });
     if (!tenant) throw new TenancyNotFoundError(`tenant ${tenantId} not found`);
