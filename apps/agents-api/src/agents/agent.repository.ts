@@ -27,10 +27,6 @@ export class AgentRepository {
     });
   }
 
-  insert(manager: EntityManager, agent: AgentEntity): Promise<AgentEntity> {
-    return manager.getRepository(AgentEntity).save(agent);
-  }
-
   save(manager: EntityManager, agent: AgentEntity): Promise<AgentEntity> {
     return manager.getRepository(AgentEntity).save(agent);
   }

@@ -44,17 +44,7 @@ export class AgentsService {
       version: 1,
     });
     try {
-      const saved = await this.dataSource.transaction(async (manager) => {
-        const row = await this.agents.insert(manager, agent);
-        await writeOutboxEvent(manager, {
-          tenantId: tenant.tenantId,
-          type: 'agent_updated',
-          aggregateId: id,
-          data: { agent_id: id, version: row.version, agent: toWidgetProjection(row) },
-        });
-        return row;
-      });
-      return toWireAgent(saved, secrets, key.apiKey);
+      return toWireAgent(await this.saveWithEvent(agent), secrets, key.apiKey);
     } catch (err) {
       await this.tenancy.revokeKey(key.keyId).catch(() => undefined);
       throw err;
@@ -84,17 +74,7 @@ export class AgentsService {
     agent.settings = { ...agent.settings, ...settings };
     agent.secretsEncrypted = this.secrets.seal(tenant.tenantId, agent.id, merged);
     agent.version += 1;
-    const saved = await this.dataSource.transaction(async (manager) => {
-      const row = await this.agents.save(manager, agent);
-      await writeOutboxEvent(manager, {
-        tenantId: tenant.tenantId,
-        type: 'agent_updated',
-        aggregateId: id,
-        data: { agent_id: id, version: row.version, agent: toWidgetProjection(row) },
-      });
-      return row;
-    });
-    return toWireAgent(saved, merged);
+    return toWireAgent(await this.saveWithEvent(agent), merged);
   }
 
   async remove(tenant: TenantContext, id: string): Promise<void> {
@@ -104,6 +84,20 @@ export class AgentsService {
       await writeOutboxEvent(manager, { tenantId: tenant.tenantId, type: 'agent_deleted', aggregateId: id, data: { agent_id: id } });
     });
     if (agent.apiKeyId) await this.tenancy.revokeKey(agent.apiKeyId).catch(() => undefined);
+  }
+
+  /** Saves the agent and raises `agent_updated` (the widget projection) in the same transaction. */
+  private saveWithEvent(agent: AgentEntity): Promise<AgentEntity> {
+    return this.dataSource.transaction(async (manager) => {
+      const row = await this.agents.save(manager, agent);
+      await writeOutboxEvent(manager, {
+        tenantId: row.tenantId,
+        type: 'agent_updated',
+        aggregateId: row.id,
+        data: { agent_id: row.id, version: row.version, agent: toWidgetProjection(row) },
+      });
+      return row;
+    });
   }
 
   /** 404 for another tenant's agent, and for any agent but its own when the key is agent-scoped. */
