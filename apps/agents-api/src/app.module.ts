@@ -4,7 +4,15 @@ import { type AppLogger, PlatformModule } from '@chatbot/platform';
 import { TENANCY_ENTITIES, TenantAuthModule } from '@chatbot/tenant-auth';
 import { AgentEntity } from './agents/agent.entity';
 import { AgentsModule } from './agents/agents.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 import type { AgentsApiConfig } from './config/agents-api.config';
+import { KbChunkEntity } from './kb/kb-chunk.entity';
+import { KbDocumentEntity } from './kb/kb-document.entity';
+import { KbModule } from './kb/kb.module';
+import { ConversationEntity } from './conversations/conversation.entity';
+import { ConversationTurnEntity } from './conversations/conversation-turn.entity';
+import { ConversationsModule } from './conversations/conversations.module';
+import { ConvosModule } from './conversations/convos.module';
 import { tixaeErrorBody } from './tixae/tixae-envelope';
 import { ClientEntity } from './workspaces/client.entity';
 import { OrgEntity } from './workspaces/org.entity';
@@ -20,12 +28,16 @@ export class AppModule {
           serviceName: 'agents-api',
           config,
           logger,
-          entities: [...TENANCY_ENTITIES, ...EVENTS_ENTITIES, AgentEntity, OrgEntity, ClientEntity],
+          entities: [...TENANCY_ENTITIES, ...EVENTS_ENTITIES, AgentEntity, OrgEntity, ClientEntity, ConversationEntity, ConversationTurnEntity, KbDocumentEntity, KbChunkEntity],
           errorBody: tixaeErrorBody,
         }),
         TenantAuthModule.forRoot(),
         AgentsModule,
         WorkspacesModule,
+        KbModule,
+        ConversationsModule,
+        ConvosModule,
+        AnalyticsModule,
       ],
     };
   }

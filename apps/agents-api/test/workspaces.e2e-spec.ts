@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { type RunningService, type TestTenant, TestTenants, request, startService } from '@chatbot/testing';
 import { agentsApiDefinition } from '../src/app.definition';
 
@@ -146,5 +147,39 @@ describe('agents-api: workspaces, orgs and clients (real Postgres + Redis)', () 
       expect(res.body).toMatchObject({ success: false, data: null, statusCode: 400 });
       expect(res.body.message).toMatch(pattern);
     });
+  });
+
+  it('DELETE removes the workspace: agents, orgs, clients gone, agent_deleted raised, every key revoked (401 after)', async () => {
+    const t = await tenants.create();
+    const other = await tenants.create();
+    const a = await agent(t, 'Doomed');
+    const agentKey = String(a['SECRET_API_KEY']);
+    await call('POST', `/workspaces/${t.tenantId}/orgs`, t.apiKey, { org: { name: 'Org', agentIds: [a.ID] } });
+    await call('POST', `/workspaces/${t.tenantId}/clients`, t.apiKey, { client: { name: 'Op', email: 'op@example.com' } });
+    expect((await call('DELETE', `/workspaces/${t.tenantId}`, agentKey)).status).toBe(404);
+    expect((await call('DELETE', `/workspaces/${t.tenantId}`, other.apiKey)).status).toBe(404);
+
+    const res = await call('DELETE', `/workspaces/${t.tenantId}`, t.apiKey);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ success: true, data: { deletedAgents: 1, revokedKeys: 2 } });
+    expect((await call('GET', `/workspaces/${t.tenantId}`, t.apiKey)).status).toBe(401);
+    expect((await call('GET', `/agents/${a.ID}`, agentKey)).status).toBe(401);
+    expect((await call('GET', `/workspaces/${other.tenantId}`, other.apiKey)).status).toBe(200);
+
+    const db = new Client({ connectionString: process.env['DATABASE_URL'] });
+    await db.connect();
+    try {
+      const counts = await db.query<{ agents: string; orgs: string; clients: string; status: string; deleted: string }>(
+        `SELECT (SELECT count(*) FROM agents.agents WHERE tenant_id = $1) AS agents,
+                (SELECT count(*) FROM agents.orgs WHERE tenant_id = $1) AS orgs,
+                (SELECT count(*) FROM agents.clients WHERE tenant_id = $1) AS clients,
+                (SELECT status FROM tenancy.tenants WHERE id = $1) AS status,
+                (SELECT count(*) FROM events.outbox WHERE tenant_id = $1 AND event_type = 'agent_deleted') AS deleted`,
+        [t.tenantId],
+      );
+      expect(counts.rows[0]).toEqual({ agents: '0', orgs: '0', clients: '0', status: 'deleted', deleted: '1' });
+    } finally {
+      await db.end();
+    }
   });
 });

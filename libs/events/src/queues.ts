@@ -9,6 +9,8 @@ export const QUEUES = {
   webhookDelivery: 'webhook-delivery',
   kbIngestion: 'kb-ingestion',
   integrationSync: 'integration-sync',
+  /** Internal agent/KB events for widget-api's agent projection (consumed by widget-api). */
+  widgetProjection: 'widget-projection',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -21,6 +23,14 @@ export interface JobPayloads {
     refresh: { tenantId: string; agentId: string; documentId: string };
   };
   [QUEUES.integrationSync]: { 'sync-lead': { tenantId: string; provider: string; event: EventEnvelope } };
+  [QUEUES.widgetProjection]: { project: { event: EventEnvelope<ProjectionEventType> } };
+}
+
+/** The internal events widget-api builds its agent projection from. */
+export const PROJECTION_EVENT_TYPES = ['agent_updated', 'agent_deleted', 'kb_status_changed'] as const;
+export type ProjectionEventType = (typeof PROJECTION_EVENT_TYPES)[number];
+export function isProjectionEvent(event: EventEnvelope): event is EventEnvelope<ProjectionEventType> {
+  return (PROJECTION_EVENT_TYPES as readonly string[]).includes(event.type);
 }
 
 export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
@@ -37,6 +47,7 @@ export const jobIds = {
   redelivery: (eventId: string, webhookId: string, nonce: string): string => `${eventId}.${webhookId}.re.${nonce}`,
   isRedelivery: (jobId: string | undefined): boolean => jobId?.includes('.re.') ?? false,
   ingestion: (documentId: string, version: number | string): string => `${documentId}.${version}`,
+  projection: (eventId: string): string => eventId,
 };
 
 /** BullMQ key prefix for a deployment (`REDIS_PREFIX`), so runs and deployments sharing a Redis never collide. */

@@ -14,3 +14,4 @@ export * from './webhooks-core.module';
 export * from './delivery-job';
 export * from './delivery-result-writer';
 export * from './repositories/webhook-row';
+export * from './batching';

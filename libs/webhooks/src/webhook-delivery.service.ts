@@ -95,8 +95,8 @@ export class WebhookDeliveryService {
     }
     const error = result.error ?? (outcome === 'delivered' ? null : `endpoint answered HTTP ${result.status}`);
 
-    if (outcome === 'delivered' && !input.isTest && input.messageId && isHealthy(webhook)) {
-      // The common case: one group-committed statement, no health bookkeeping to change.
+    if (outcome === 'delivered' && !input.isTest && input.messageId) {
+      // The common case: one group-committed statement (which also resets the health of a webhook that was failing).
       const logId = await this.successes.write({
         tenantId,
         webhookId: webhook.id,

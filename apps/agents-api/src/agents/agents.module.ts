@@ -4,5 +4,5 @@ import { AgentSecretsBox } from './agent-secrets';
 import { AgentsController } from './agents.controller';
 import { AgentsService } from './agents.service';
 
-@Module({ controllers: [AgentsController], providers: [AgentsService, AgentRepository, AgentSecretsBox] })
+@Module({ controllers: [AgentsController], providers: [AgentsService, AgentRepository, AgentSecretsBox], exports: [AgentRepository] })
 export class AgentsModule {}

@@ -1,5 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { writeOutboxEvent } from '@chatbot/events';
 import { TenancyAdminService, type TenantContext } from '@chatbot/tenant-auth';
+import { DataSource } from 'typeorm';
 import { requireWorkspace } from './workspace-access';
 import { WorkspaceRepository } from './workspace.repository';
 
@@ -9,6 +11,7 @@ export class WorkspaceService {
   constructor(
     private readonly repo: WorkspaceRepository,
     private readonly tenancy: TenancyAdminService,
+    private readonly dataSource: DataSource,
   ) {}
 
   async get(tenant: TenantContext, workspaceId: string): Promise<Record<string, unknown>> {
@@ -33,5 +36,26 @@ export class WorkspaceService {
     const id = requireWorkspace(tenant, workspaceId);
     await this.tenancy.rename(id, name);
     return this.get(tenant, workspaceId);
+  }
+
+  /**
+   * Deletes the workspace's data in the agents schema (agents cascade to conversations, turns and knowledge base) with
+   * an `agent_deleted` event per agent in the same transaction, then marks the tenant deleted and revokes every key.
+   * Safe to retry: a second call finds no agents and revokes nothing new.
+   */
+  async remove(tenant: TenantContext, workspaceId: string): Promise<{ deletedAgents: number; revokedKeys: number }> {
+    const id = requireWorkspace(tenant, workspaceId);
+    const agentIds = await this.dataSource.transaction(async (m) => {
+      // TypeORM answers [rows, affected] for DELETE ... RETURNING on Postgres.
+      const [rows] = await m.query<[{ id: string }[], number]>(`DELETE FROM agents.agents WHERE tenant_id = $1 RETURNING id`, [id]);
+      await m.query(`DELETE FROM agents.clients WHERE tenant_id = $1`, [id]);
+      await m.query(`DELETE FROM agents.orgs WHERE tenant_id = $1`, [id]);
+      for (const row of rows) {
+        await writeOutboxEvent(m, { tenantId: id, type: 'agent_deleted', aggregateId: row.id, data: { agent_id: row.id } });
+      }
+      return rows.map((r) => r.id);
+    });
+    const { revokedKeys } = await this.tenancy.deleteTenant(id);
+    return { deletedAgents: agentIds.length, revokedKeys };
   }
 }

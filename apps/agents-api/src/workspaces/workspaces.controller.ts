@@ -33,6 +33,14 @@ export class WorkspacesController {
     return ok(await this.workspaces.edit(t, ws, body.workspace.name), 'Workspace updated');
   }
 
+  @Delete()
+  @ApiOperation({
+    summary: 'Delete the workspace: its agents (with conversations and knowledge base), orgs and clients are removed and every key is revoked',
+  })
+  async remove(@CurrentTenant() t: TenantContext, @Param('workspaceId') ws: string): Promise<Envelope<{ deletedAgents: number; revokedKeys: number }>> {
+    return ok(await this.workspaces.remove(t, ws), 'Workspace deleted');
+  }
+
   @Get('orgs')
   @ApiOperation({ summary: 'List orgs (groups of agents and clients)' })
   async listOrgs(@CurrentTenant() t: TenantContext, @Param('workspaceId') ws: string): Promise<Envelope<Wire[]>> {

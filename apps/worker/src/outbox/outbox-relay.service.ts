@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { type EventEnvelope, OUTBOX_NOTIFY_CHANNEL, type TypedJob, jobIds, type QUEUES } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger, MetricsService } from '@chatbot/platform';
-import { Client } from 'pg';
+import { pgPool } from '@chatbot/webhooks';
+import { Client, type QueryResult } from 'pg';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '../config/worker.config';
@@ -14,6 +15,8 @@ interface OutboxRow {
   payload: EventEnvelope['data'];
   occurred_at: Date;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Publishes outbox rows to the fan-out queue. Rows are claimed with FOR UPDATE SKIP LOCKED (several relays never
@@ -88,20 +91,28 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
+  /**
+   * One claim: `BEGIN; SELECT ... FOR UPDATE SKIP LOCKED` in one round trip, addBulk, then `UPDATE ...; COMMIT` in
+   * another (simple-protocol multi-statement queries on one pooled connection; the ids are uuids read from the
+   * uuid column, so they are inlined safely). Rows stay locked until the commit, exactly as with four statements.
+   */
   private async publishBatch(): Promise<number> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const client = await pgPool(this.dataSource).connect();
+    let broken = false;
     try {
-      await runner.startTransaction();
-      const rows = (await runner.query(
-        `SELECT id, tenant_id, event_type, payload, occurred_at FROM events.outbox
-          WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.config.OUTBOX_BATCH_SIZE],
-      )) as OutboxRow[];
+      const claimed = (await client.query(
+        `BEGIN; SELECT id, tenant_id, event_type, payload, occurred_at FROM events.outbox
+          WHERE published_at IS NULL ORDER BY created_at LIMIT ${this.config.OUTBOX_BATCH_SIZE} FOR UPDATE SKIP LOCKED`,
+      )) as unknown as [QueryResult, QueryResult<OutboxRow>];
+      const rows = claimed[1].rows;
       if (rows.length === 0) {
-        await runner.commitTransaction();
+        await client.query('COMMIT');
         return 0;
       }
+      const ids = rows.map((row) => {
+        if (!UUID.test(row.id)) throw new Error(`outbox row id is not a uuid: ${row.id}`);
+        return row.id;
+      });
       const jobs: TypedJob<typeof QUEUES.eventFanout>[] = rows.map((row) => ({
         name: 'fan-out',
         data: {
@@ -112,24 +123,21 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       try {
         await this.fanout.addBulk(jobs);
       } catch (err) {
-        await runner.rollbackTransaction();
-        await this.dataSource
-          .query(`UPDATE events.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [
-            rows.map((r) => r.id),
-            (err as Error).message.slice(0, 500),
-          ])
+        await client.query('ROLLBACK');
+        await client
+          .query(`UPDATE events.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [ids, (err as Error).message.slice(0, 500)])
           .catch(() => undefined);
         throw err;
       }
-      await runner.query(`UPDATE events.outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
-      await runner.commitTransaction();
+      await client.query(`UPDATE events.outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY('{${ids.join(',')}}'::uuid[]); COMMIT`);
       this.published.inc(rows.length);
       return rows.length;
     } catch (err) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      // Roll back whatever is open; a connection that cannot even do that is discarded, not returned to the pool.
+      await client.query('ROLLBACK').catch(() => (broken = true));
       throw err;
     } finally {
-      await runner.release();
+      client.release(broken);
     }
   }
 

@@ -24,3 +24,14 @@ export class DeliveryQueue extends TypedQueue<typeof QUEUES.webhookDelivery> imp
     await this.close();
   }
 }
+
+/** Producer of widget-projection jobs (fan-out hands internal agent/KB events to widget-api). */
+@Injectable()
+export class ProjectionQueue extends TypedQueue<typeof QUEUES.widgetProjection> implements OnApplicationShutdown {
+  constructor(@Inject(APP_CONFIG) config: WorkerConfig) {
+    super(QUEUES.widgetProjection, config);
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+}

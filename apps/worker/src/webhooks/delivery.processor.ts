@@ -2,10 +2,19 @@ import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplication
 import { type JobPayload, QUEUES, bullConnection, bullPrefix, jobIds } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger, MetricsService } from '@chatbot/platform';
 import { asTenantId } from '@chatbot/tenant-auth';
-import { WEBHOOK_BACKOFF, WebhookDeliveryService, WebhookMessageRepository } from '@chatbot/webhooks';
+import {
+  type DeliveryContext,
+  type DeliveryKey,
+  MicroBatcher,
+  WEBHOOK_BACKOFF,
+  WebhookDeliveryService,
+  WebhookMessageRepository,
+} from '@chatbot/webhooks';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { Counter } from 'prom-client';
 import type { WorkerConfig } from '../config/worker.config';
+import { WORKER_REDIS_OPTIONS } from '../queues/worker-redis';
+import { DeliveryHandoff } from './delivery-handoff';
 import { EndpointSlots } from './endpoint-slots';
 
 type DeliveryJob = Job<JobPayload<typeof QUEUES.webhookDelivery, 'deliver'>>;
@@ -26,15 +35,24 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
   private worker: Worker | undefined;
   private readonly slots: EndpointSlots;
   private readonly attempts: Counter<'outcome'>;
+  /** Deliveries picked up together read their webhook, message and event in one statement. */
+  private readonly contexts: MicroBatcher<DeliveryKey, DeliveryContext | null>;
 
   constructor(
     private readonly messages: WebhookMessageRepository,
     private readonly delivery: WebhookDeliveryService,
+    private readonly handoff: DeliveryHandoff,
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
     metrics: MetricsService,
   ) {
     this.slots = new EndpointSlots(config.WEBHOOK_ENDPOINT_CONCURRENCY);
+    this.contexts = new MicroBatcher({
+      run: (keys) => this.messages.deliveryContexts(keys),
+      maxBatch: Math.max(1, config.WEBHOOK_DELIVERY_CONCURRENCY),
+      maxInFlight: 2,
+      isolateFailures: true,
+    });
     this.attempts = new Counter({
       name: 'webhook_delivery_attempts_total',
       help: 'Webhook delivery attempts by outcome',
@@ -45,7 +63,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
 
   onApplicationBootstrap(): void {
     this.worker = new Worker(QUEUES.webhookDelivery, (job: DeliveryJob, token?: string) => this.process(job, token), {
-      connection: bullConnection(this.config, 'worker'),
+      connection: bullConnection(this.config, 'worker', WORKER_REDIS_OPTIONS),
       prefix: bullPrefix(this.config.REDIS_PREFIX),
       concurrency: this.config.WEBHOOK_DELIVERY_CONCURRENCY,
       lockDuration: this.config.QUEUE_LOCK_DURATION_MS,
@@ -71,7 +89,9 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
 
   async process(job: DeliveryJob, token?: string): Promise<{ outcome: string; status?: number | null }> {
     const tenantId = asTenantId(job.data.tenantId);
-    const found = await this.messages.deliveryContext(tenantId, job.data.webhookId, job.data.eventId);
+    // A fresh first attempt uses what fan-out in this process just stored; anything else reads the database.
+    const handed = job.attemptsMade === 0 && job.id && !jobIds.isRedelivery(job.id) ? this.handoff.take(job.id) : undefined;
+    const found = handed ?? (await this.contexts.submit({ tenantId, webhookId: job.data.webhookId, eventId: job.data.eventId }));
     if (!found) return { outcome: 'skipped: webhook deleted' };
     const { webhook } = found;
     if (!webhook.isActive) {

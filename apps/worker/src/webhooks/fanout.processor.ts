@@ -1,32 +1,47 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { type JobPayload, QUEUES, bullConnection, bullPrefix, isPublicEventType } from '@chatbot/events';
+import { type EventEnvelope, type JobPayload, QUEUES, bullConnection, bullPrefix, isProjectionEvent, isPublicEventType, jobIds } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger } from '@chatbot/platform';
-import { asTenantId } from '@chatbot/tenant-auth';
-import { WebhookMessageRepository, deliveryJob } from '@chatbot/webhooks';
+import { MicroBatcher, WebhookMessageRepository, deliveryJob } from '@chatbot/webhooks';
 import { type Job, Worker } from 'bullmq';
 import type { WorkerConfig } from '../config/worker.config';
-import { DeliveryQueue } from '../queues/worker-queues';
+import { DeliveryQueue, ProjectionQueue } from '../queues/worker-queues';
+import { DeliveryHandoff } from './delivery-handoff';
+import { WORKER_REDIS_OPTIONS } from '../queues/worker-redis';
 
 type FanoutJob = Job<JobPayload<typeof QUEUES.eventFanout, 'fan-out'>>;
 
 /**
- * One event → one delivery job per active webhook subscribed to its type (jobId = eventId:webhookId). The event and
+ * One event → one delivery job per active webhook subscribed to its type (jobId = eventId.webhookId). The event and
  * one message per webhook are stored first, so redelivery and recovery have what they need. Replays are harmless.
+ *
+ * Fan-out jobs processed at the same time are served together: one statement stores the events and messages of the
+ * whole batch and one addBulk enqueues its delivery jobs; each job completes only after both succeeded (a failed
+ * batch is retried item by item, so one bad event fails only its own job).
  */
 @Injectable()
 export class FanoutProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private worker: Worker | undefined;
+  private readonly batcher: MicroBatcher<EventEnvelope, number>;
 
   constructor(
     private readonly messages: WebhookMessageRepository,
     private readonly deliveries: DeliveryQueue,
+    private readonly projections: ProjectionQueue,
+    private readonly handoff: DeliveryHandoff,
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
-  ) {}
+  ) {
+    this.batcher = new MicroBatcher({
+      run: (events) => this.fanOutBatch(events),
+      maxBatch: Math.max(1, config.FANOUT_CONCURRENCY),
+      maxInFlight: 2,
+      isolateFailures: true,
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.worker = new Worker(QUEUES.eventFanout, (job: FanoutJob) => this.process(job), {
-      connection: bullConnection(this.config, 'worker'),
+      connection: bullConnection(this.config, 'worker', WORKER_REDIS_OPTIONS),
       prefix: bullPrefix(this.config.REDIS_PREFIX),
       concurrency: this.config.FANOUT_CONCURRENCY,
       lockDuration: this.config.QUEUE_LOCK_DURATION_MS,
@@ -41,16 +56,46 @@ export class FanoutProcessor implements OnApplicationBootstrap, BeforeApplicatio
   /** Before pools close (PlatformModule closes them on application shutdown): finish in-flight work first. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.worker?.close();
+    await this.batcher.drained();
     await this.worker?.disconnect();
   }
 
   async process(job: FanoutJob): Promise<{ webhooks: number }> {
     const { event } = job.data;
+    if (isProjectionEvent(event)) {
+      // Agent and knowledge-base changes feed widget-api's agent projection (widget-api never reads the agents schema).
+      await this.projections.add({
+        name: 'project',
+        data: { event },
+        opts: { jobId: jobIds.projection(event.id), attempts: 10, backoff: { type: 'exponential', delay: 500 } },
+      });
+      return { webhooks: 0 };
+    }
     if (!isPublicEventType(event.type)) return { webhooks: 0 };
-    const tenantId = asTenantId(event.tenant_id);
-    const targets = await this.messages.fanOut(tenantId, event);
-    if (targets.length === 0) return { webhooks: 0 };
-    await this.deliveries.addBulk(targets.map((webhook) => deliveryJob(webhook, event.id)));
-    return { webhooks: targets.length };
+    return { webhooks: await this.batcher.submit(event) };
+  }
+
+  private async fanOutBatch(events: EventEnvelope[]): Promise<number[]> {
+    const targets = await this.messages.fanOutMany(events);
+    const handedOver: string[] = [];
+    const jobs = targets.flatMap((hooks, i) => {
+      const event = events[i]!;
+      return hooks.map((target) => {
+        if (target.newMessageId) {
+          // Before the job exists: a delivery slot may pick it up before addBulk returns.
+          const jobId = jobIds.delivery(event.id, target.id);
+          this.handoff.put(jobId, { webhook: target.webhook, messageId: target.newMessageId, messageStatus: 'pending', event });
+          handedOver.push(jobId);
+        }
+        return deliveryJob(target, event.id);
+      });
+    });
+    try {
+      await this.deliveries.addBulk(jobs);
+    } catch (err) {
+      handedOver.forEach((jobId) => this.handoff.forget(jobId));
+      throw err;
+    }
+    return targets.map((hooks) => hooks.length);
   }
 }

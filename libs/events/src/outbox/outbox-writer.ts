@@ -23,12 +23,15 @@ export async function writeOutboxEvent<T extends EventType>(manager: EntityManag
   }
   const id = randomUUID();
   const occurredAt = event.occurredAt ?? new Date();
+  // One statement (one round trip): the row and its notification.
   await manager.query(
-    `INSERT INTO events.outbox (id, tenant_id, event_type, aggregate_id, payload, occurred_at)
-     VALUES ($1, $2, $3, $4, $5::jsonb, $6)`,
-    [id, event.tenantId, event.type, event.aggregateId ?? null, JSON.stringify(event.data), occurredAt],
+    `WITH row AS (
+       INSERT INTO events.outbox (id, tenant_id, event_type, aggregate_id, payload, occurred_at)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING id
+     )
+     SELECT pg_notify($7, id::text) FROM row`,
+    [id, event.tenantId, event.type, event.aggregateId ?? null, JSON.stringify(event.data), occurredAt, OUTBOX_NOTIFY_CHANNEL],
   );
-  await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_NOTIFY_CHANNEL, id]);
   return { id, type: event.type, tenant_id: event.tenantId, occurred_at: occurredAt.toISOString(), data: event.data };
 }
 
@@ -40,4 +43,38 @@ export function toEnvelope(row: OutboxEventEntity): EventEnvelope {
     occurred_at: row.occurredAt.toISOString(),
     data: row.payload as unknown as EventEnvelope['data'],
   };
+}
+
+/**
+ * Writes several events of one transaction in one statement (rows in the given order, one NOTIFY). Same guarantees as
+ * `writeOutboxEvent`.
+ */
+export async function writeOutboxEvents(manager: EntityManager, events: readonly NewEvent<EventType>[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  if (!manager.queryRunner?.isTransactionActive) {
+    throw new Error('writeOutboxEvents must be called inside a transaction (use dataSource.transaction)');
+  }
+  const now = new Date();
+  const ids = events.map(() => randomUUID());
+  // created_at steps by a microsecond per row so the relay (oldest first) keeps the order the events were raised in.
+  await manager.query(
+    `WITH rows AS (
+       INSERT INTO events.outbox (id, tenant_id, event_type, aggregate_id, payload, occurred_at, created_at)
+       SELECT e.id, e.tenant_id, e.event_type, e.aggregate_id, e.payload, e.occurred_at, now() + (e.n - 1) * interval '1 microsecond'
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])
+            WITH ORDINALITY AS e(id, tenant_id, event_type, aggregate_id, payload, occurred_at, n)
+       RETURNING id
+     )
+     SELECT pg_notify($7, (SELECT id::text FROM rows LIMIT 1))`,
+    [
+      ids,
+      events.map((e) => e.tenantId),
+      events.map((e) => e.type),
+      events.map((e) => e.aggregateId ?? null),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => e.occurredAt ?? now),
+      OUTBOX_NOTIFY_CHANNEL,
+    ],
+  );
+  return ids;
 }

@@ -41,6 +41,8 @@ export async function createServiceApp<S extends EnvSchema>(
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Path parameters carry ids chosen by clients (TIXAE user ids up to 200 characters, percent-encoded).
+    routerOptions: { maxParamLength: 1024 },
     trustProxy: true,
     return503OnClosing: true,
   });

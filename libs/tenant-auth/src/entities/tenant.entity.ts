@@ -2,7 +2,7 @@ import { CreatedAtColumn, UpdatedAtColumn } from '@chatbot/database';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { PlanTier } from '../plans/plans';
 
-export type TenantStatus = 'active' | 'suspended';
+export type TenantStatus = 'active' | 'suspended' | 'deleted';
 
 @Entity({ schema: 'tenancy', name: 'tenants' })
 export class TenantEntity {
@@ -17,6 +17,9 @@ export class TenantEntity {
 
   @Column({ type: 'text', default: 'active' })
   status!: TenantStatus;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
 
   @CreatedAtColumn()
   createdAt!: Date;

@@ -28,6 +28,7 @@ export class ApiKeyAuthenticator {
     }
     const row = await this.keys.findActiveByHash(hash);
     if (!row) return { ok: false, reason: 'invalid' };
+    if (row.tenant.status === 'deleted') return { ok: false, reason: 'invalid' };
     if (row.tenant.status !== 'active') return { ok: false, reason: 'suspended' };
     const plan = PLANS[row.tenant.planTier];
     const context: TenantContext = {

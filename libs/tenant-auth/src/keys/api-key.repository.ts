@@ -52,6 +52,19 @@ export class ApiKeyRepository {
     return this.findById(id);
   }
 
+  /** Revokes every live key of the tenant; answers their ids. */
+  async revokeAllForTenant(tenantId: string): Promise<string[]> {
+    if (!isUuid(tenantId)) return [];
+    const rows = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: () => 'now()' })
+      .where('tenant_id = :tenantId AND revoked_at IS NULL', { tenantId })
+      .returning(['id'])
+      .execute();
+    return (rows.raw as { id: string }[]).map((r) => r.id);
+  }
+
   async touch(id: string, at: Date): Promise<void> {
     await this.repo.update({ id }, { lastUsedAt: at });
   }

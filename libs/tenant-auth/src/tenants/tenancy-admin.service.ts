@@ -65,10 +65,24 @@ export class TenancyAdminService {
   }
 
   async setStatus(tenantId: string, status: 'active' | 'suspended'): Promise<TenantEntity> {
+    if ((await this.tenants.findById(tenantId))?.status === 'deleted') throw new TenancyInputError(`tenant ${tenantId} is deleted`);
     const tenant = await this.tenants.update(tenantId, { status });
     if (!tenant) throw new TenancyNotFoundError(`tenant ${tenantId} not found`);
     await this.publish({ kind: 'tenant', tenantId: tenant.id });
     return tenant;
+  }
+
+  /**
+   * Deletes a workspace: status `deleted` (the row stays so the id is never reused) and every key revoked, at once in
+   * every instance. The caller removes the workspace's data in its own schema first.
+   */
+  async deleteTenant(tenantId: string): Promise<{ revokedKeys: number }> {
+    const tenant = await this.tenants.update(tenantId, { status: 'deleted', deletedAt: new Date() });
+    if (!tenant) throw new TenancyNotFoundError(`tenant ${tenantId} not found`);
+    const revoked = await this.keys.revokeAllForTenant(tenant.id);
+    await this.publish({ kind: 'tenant', tenantId: tenant.id });
+    for (const keyId of revoked) await this.publish({ kind: 'key', keyId });
+    return { revokedKeys: revoked.length };
   }
 
   async createKey(input: { tenantId: string; agentId?: string | null; scope?: KeyScope; name?: string | null }): Promise<CreatedKey> {

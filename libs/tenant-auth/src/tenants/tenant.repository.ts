@@ -24,7 +24,7 @@ export class TenantRepository {
     return this.repo.findOne({ where: { name }, order: { createdAt: 'ASC' } });
   }
 
-  async update(id: string, patch: Partial<Pick<TenantEntity, 'name' | 'planTier' | 'status'>>): Promise<TenantEntity | null> {
+  async update(id: string, patch: Partial<Pick<TenantEntity, 'name' | 'planTier' | 'status' | 'deletedAt'>>): Promise<TenantEntity | null> {
     if (!isUuid(id)) return null;
     await this.repo.update({ id }, patch);
     return this.findById(id);

@@ -1,5 +1,5 @@
 // Standard Webhooks (https://www.standardwebhooks.com) signing, verifiable by any of its libraries.
-import { createHmac, randomBytes } from 'node:crypto';
+import { type KeyObject, createHmac, createSecretKey, randomBytes } from 'node:crypto';
 
 const SECRET_PREFIX = 'whsec_';
 
@@ -21,10 +21,19 @@ export function generateWebhookSecret(): string {
   return SECRET_PREFIX + randomBytes(32).toString('base64');
 }
 
-function secretKey(secret: string): Buffer {
+const KEY_CACHE_LIMIT = 10_000;
+/** Decoded HMAC keys by secret: every delivery signs, and decoding plus key setup cost more than the HMAC itself. */
+const keyCache = new Map<string, KeyObject>();
+
+function secretKey(secret: string): KeyObject {
+  const cached = keyCache.get(secret);
+  if (cached) return cached;
   const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-  const key = Buffer.from(encoded, 'base64');
-  if (key.length === 0) throw new Error('webhook signing secret is empty or not base64');
+  const raw = Buffer.from(encoded, 'base64');
+  if (raw.length === 0) throw new Error('webhook signing secret is empty or not base64');
+  const key = createSecretKey(raw);
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+  keyCache.set(secret, key);
   return key;
 }
 

@@ -6,6 +6,7 @@ import { WebhookEventEntity } from '../entities/webhook-event.entity';
 import { type MessageStatus, WebhookMessageEntity } from '../entities/webhook-message.entity';
 import type { WebhookEntity } from '../entities/webhook.entity';
 import { WEBHOOK_COLUMNS, type WebhookRow, webhookFromRow } from './webhook-row';
+import { directQuery } from '../batching/pg-direct';
 
 export interface MessageWithEvent {
   message: WebhookMessageEntity;
@@ -20,11 +21,25 @@ export interface DeliveryContext {
   event: EventEnvelope;
 }
 
+/** Identifies the message of one delivery job. */
+export interface DeliveryKey {
+  tenantId: string;
+  webhookId: string;
+  eventId: string;
+}
+
 /** A webhook an event fans out to. */
 export interface FanoutTarget {
   id: string;
   tenantId: string;
   retryConfig: WebhookEntity['retryConfig'];
+}
+
+/** A webhook an event fans out to, as the fan-out statement read it. */
+export interface FannedOutTarget extends FanoutTarget {
+  webhook: WebhookEntity;
+  /** The pending message this fan-out created; null when it existed already (a replayed fan-out). */
+  newMessageId: string | null;
 }
 
 @Injectable()
@@ -36,41 +51,97 @@ export class WebhookMessageRepository {
   }
 
   /**
-   * Fan-out in one statement: finds the tenant's active webhooks for the event type, stores the event once and a
-   * pending message per webhook, and returns the webhooks. Idempotent: a replayed fan-out inserts nothing new.
+   * Fan-out of many events in one statement: finds each event's tenant's active webhooks for its type, stores each
+   * event that has any once and a pending message per (webhook, event), and returns the webhooks of each event, in
+   * input order, with the message when this call created it. Idempotent: a replayed fan-out inserts nothing new.
+   * The webhooks are looked up per event through the (tenant_id, event_type) index (LATERAL ... OFFSET 0, so a
+   * missing statistic cannot turn it into a scan).
    */
-  async fanOut(tenantId: TenantId, event: EventEnvelope): Promise<FanoutTarget[]> {
-    const rows = await this.dataSource.query<{ id: string; retry_config: WebhookEntity['retryConfig'] }[]>(
-      `WITH hooks AS (
-         SELECT id, retry_config FROM business.webhooks WHERE tenant_id = $1 AND event_type = $2 AND is_active
+  async fanOutMany(events: readonly EventEnvelope[]): Promise<FannedOutTarget[][]> {
+    if (events.length === 0) return [];
+    const rows = await directQuery<WebhookRow & { event_id: string; new_message_id: string | null }>(
+      this.dataSource,
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::timestamptz[])
+                  AS u(event_id, tenant_id, event_type, envelope, occurred_at)
+       ), hooks AS (
+         SELECT i.event_id, w.*
+           FROM input i
+          CROSS JOIN LATERAL (
+                SELECT * FROM business.webhooks
+                 WHERE tenant_id = i.tenant_id AND event_type = i.event_type AND is_active OFFSET 0
+                ) w
        ), ev AS (
          INSERT INTO business.webhook_events (id, tenant_id, event_type, envelope, occurred_at)
-         SELECT $3, $1, $2, $4::jsonb, $5 WHERE EXISTS (SELECT 1 FROM hooks)
+         SELECT i.event_id, i.tenant_id, i.event_type, i.envelope, i.occurred_at FROM input i
+          WHERE EXISTS (SELECT 1 FROM hooks h WHERE h.event_id = i.event_id)
          ON CONFLICT (id) DO NOTHING
        ), msgs AS (
          INSERT INTO business.webhook_messages (tenant_id, webhook_id, event_id)
-         SELECT $1, id, $3 FROM hooks
+         SELECT tenant_id, id, event_id FROM hooks
          ON CONFLICT (webhook_id, event_id) DO NOTHING
+         RETURNING id, webhook_id, event_id
        )
-       SELECT id, retry_config FROM hooks`,
-      [tenantId, event.type, event.id, JSON.stringify(event), event.occurred_at],
+       SELECT ${WEBHOOK_COLUMNS}, w.event_id, m.id AS new_message_id
+         FROM hooks w LEFT JOIN msgs m ON m.webhook_id = w.id AND m.event_id = w.event_id`,
+      [
+        events.map((e) => e.id),
+        events.map((e) => e.tenant_id),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e)),
+        events.map((e) => e.occurred_at),
+      ],
     );
-    return rows.map((row) => ({ id: row.id, tenantId, retryConfig: row.retry_config }));
+    const byEvent = new Map<string, FannedOutTarget[]>();
+    for (const row of rows) {
+      const list = byEvent.get(row.event_id) ?? [];
+      const webhook = webhookFromRow(row);
+      list.push({ id: webhook.id, tenantId: webhook.tenantId, retryConfig: webhook.retryConfig, webhook, newMessageId: row.new_message_id });
+      byEvent.set(row.event_id, list);
+    }
+    return events.map((e) => byEvent.get(e.id.toLowerCase()) ?? []);
   }
 
-  /** The webhook, the message and the event of one delivery job, in one statement; null when the webhook is gone. */
-  async deliveryContext(tenantId: TenantId, webhookId: string, eventId: string): Promise<DeliveryContext | null> {
-    const rows = await this.dataSource.query<(WebhookRow & { m_id: string; m_status: MessageStatus; envelope: EventEnvelope })[]>(
-      `SELECT ${WEBHOOK_COLUMNS}, m.id AS m_id, m.status AS m_status, e.envelope
-         FROM business.webhook_messages m
-         JOIN business.webhooks w ON w.id = m.webhook_id AND w.tenant_id = m.tenant_id
-         JOIN business.webhook_events e ON e.id = m.event_id AND e.tenant_id = m.tenant_id
-        WHERE m.tenant_id = $1 AND m.webhook_id = $2 AND m.event_id = $3`,
-      [tenantId, webhookId, eventId],
+  /** Fan-out of one event (see fanOutMany). */
+  async fanOut(tenantId: TenantId, event: EventEnvelope): Promise<FanoutTarget[]> {
+    const [targets] = await this.fanOutMany([{ ...event, tenant_id: tenantId }]);
+    return targets ?? [];
+  }
+
+  /**
+   * The webhook, the message and the event of many delivery jobs, in one statement, in input order; null where the
+   * webhook (and with it the message) is gone. Each row is looked up by its unique key (LATERAL ... LIMIT 1 keeps the
+   * planner from reordering the joins): with stale or missing statistics a plain join was planned as a walk over a
+   * big tenant's or webhook's whole index for every key (10-30 ms per batch instead of 0.5).
+   */
+  async deliveryContexts(keys: readonly DeliveryKey[]): Promise<(DeliveryContext | null)[]> {
+    if (keys.length === 0) return [];
+    const rows = await directQuery<WebhookRow & { m_id: string; m_event_id: string; m_status: MessageStatus; envelope: EventEnvelope }>(
+      this.dataSource,
+      `SELECT ${WEBHOOK_COLUMNS}, m.id AS m_id, m.event_id AS m_event_id, m.status AS m_status, e.envelope
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(tenant_id, webhook_id, event_id)
+        CROSS JOIN LATERAL (SELECT * FROM business.webhook_messages m WHERE m.webhook_id = k.webhook_id AND m.event_id = k.event_id LIMIT 1) m
+        CROSS JOIN LATERAL (SELECT * FROM business.webhooks w WHERE w.id = m.webhook_id LIMIT 1) w
+        CROSS JOIN LATERAL (SELECT * FROM business.webhook_events e WHERE e.id = m.event_id LIMIT 1) e
+        WHERE m.tenant_id = k.tenant_id AND w.tenant_id = k.tenant_id AND e.tenant_id = k.tenant_id`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.webhookId), keys.map((k) => k.eventId)],
     );
-    const row = rows[0];
-    if (!row) return null;
-    return { webhook: webhookFromRow(row), messageId: row.m_id, messageStatus: row.m_status, event: row.envelope };
+    const found = new Map<string, DeliveryContext>();
+    for (const row of rows) {
+      found.set(`${row.tenant_id}|${row.id}|${row.m_event_id}`, {
+        webhook: webhookFromRow(row),
+        messageId: row.m_id,
+        messageStatus: row.m_status,
+        event: row.envelope,
+      });
+    }
+    return keys.map((k) => found.get(`${k.tenantId}|${k.webhookId}|${k.eventId}`.toLowerCase()) ?? null);
+  }
+
+  /** The webhook, the message and the event of one delivery job; null when the webhook is gone. */
+  async deliveryContext(tenantId: TenantId, webhookId: string, eventId: string): Promise<DeliveryContext | null> {
+    const [found] = await this.deliveryContexts([{ tenantId, webhookId, eventId }]);
+    return found ?? null;
   }
 
   async find(tenantId: TenantId, webhookId: string, eventId: string): Promise<MessageWithEvent | null> {

@@ -2,8 +2,11 @@ import type { MigrationSet } from '@chatbot/database';
 import { CreateAgentsSchema1763700004000 } from './1763700004000-create-agents-schema';
 import { CreateAgents1763700007000 } from './1763700007000-create-agents';
 import { CreateOrgsClients1763700008000 } from './1763700008000-create-orgs-clients';
+import { CreateConversations1763700009000 } from './1763700009000-create-conversations';
+import { CreateKnowledgeBase1763700010000 } from './1763700010000-create-knowledge-base';
+import { KbIngestion1763700010500 } from './1763700010500-kb-ingestion';
 
 export const agentsMigrations: MigrationSet = {
   schema: 'agents',
-  migrations: [CreateAgentsSchema1763700004000, CreateAgents1763700007000, CreateOrgsClients1763700008000],
+  migrations: [CreateAgentsSchema1763700004000, CreateAgents1763700007000, CreateOrgsClients1763700008000, CreateConversations1763700009000, CreateKnowledgeBase1763700010000, KbIngestion1763700010500],
 };

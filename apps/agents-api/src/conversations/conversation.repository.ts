@@ -1,0 +1,217 @@
+import { Injectable } from '@nestjs/common';
+import type { ConversationOrigin } from '@chatbot/events';
+import { type TenantId, isUuid } from '@chatbot/tenant-auth';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ConversationEntity } from './conversation.entity';
+import { ConversationTurnEntity } from './conversation-turn.entity';
+import type { TurnSender, WireMessage } from './turn-wire';
+
+/** A conversations row as Postgres returns it. */
+interface ConversationRow {
+  id: string;
+  tenant_id: string;
+  agent_id: string;
+  user_id: string;
+  origin: ConversationEntity['origin'];
+  state: ConversationEntity['state'];
+  assigned_client_id: string | null;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  next_seq: number;
+  messages_num: number;
+  human_messages_num: number;
+  bot_messages_num: number;
+  interactions_num: number;
+  sessions_num: number;
+  first_message_at: Date | null;
+  last_message_at: Date | null;
+  ticket_id: string | null;
+  handoff_requested_at: Date | null;
+  first_human_response_at: Date | null;
+  ended_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function fromRow(r: ConversationRow): ConversationEntity {
+  return Object.assign(new ConversationEntity(), {
+    id: r.id,
+    tenantId: r.tenant_id,
+    agentId: r.agent_id,
+    userId: r.user_id,
+    origin: r.origin,
+    state: r.state,
+    assignedClientId: r.assigned_client_id,
+    tags: r.tags,
+    metadata: r.metadata,
+    nextSeq: r.next_seq,
+    messagesNum: r.messages_num,
+    humanMessagesNum: r.human_messages_num,
+    botMessagesNum: r.bot_messages_num,
+    interactionsNum: r.interactions_num,
+    sessionsNum: r.sessions_num,
+    firstMessageAt: r.first_message_at,
+    lastMessageAt: r.last_message_at,
+    ticketId: r.ticket_id,
+    handoffRequestedAt: r.handoff_requested_at,
+    firstHumanResponseAt: r.first_human_response_at,
+    endedAt: r.ended_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+}
+
+export interface NewTurn {
+  sender: TurnSender;
+  messages: WireMessage[];
+  ts: Date;
+  operatorId?: string | null;
+}
+
+/**
+ * Conversations and turns. Writers lock the conversation row (`lockForWrite`) for the length of a short transaction,
+ * allocate turn numbers from `next_seq` under that lock, and update the counters in the same statement as the
+ * allocation: concurrent interacts on one conversation serialise and never lose a turn.
+ */
+@Injectable()
+export class ConversationRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * The conversation of (agent, user), created if missing, locked until the transaction ends — in one statement: the
+   * no-op ON CONFLICT update takes the row lock of an existing row, and `xmax = 0` tells a fresh insert.
+   */
+  async lockOrCreate(
+    manager: EntityManager,
+    key: { tenantId: TenantId; agentId: string; userId: string },
+    origin: ConversationOrigin,
+  ): Promise<{ conversation: ConversationEntity; created: boolean }> {
+    const rows = await manager.query<(ConversationRow & { created: boolean })[]>(
+      `INSERT INTO agents.conversations AS c (tenant_id, agent_id, user_id, origin)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (agent_id, user_id) DO UPDATE SET user_id = excluded.user_id
+       WHERE c.tenant_id = excluded.tenant_id
+       RETURNING c.*, (c.xmax = 0) AS created`,
+      [key.tenantId, key.agentId, key.userId, origin],
+    );
+    const row = rows[0];
+    if (!row) throw new Error(`conversation of ${key.userId} belongs to another tenant`); // agent ids are tenant-scoped
+    return { conversation: fromRow(row), created: row.created };
+  }
+
+  /** Locks an existing conversation; null when there is none. */
+  lock(manager: EntityManager, key: { tenantId: TenantId; agentId: string; userId: string }): Promise<ConversationEntity | null> {
+    return manager
+      .getRepository(ConversationEntity)
+      .createQueryBuilder('c')
+      .setLock('pessimistic_write')
+      .where('c.agent_id = :agentId AND c.user_id = :userId AND c.tenant_id = :tenantId', key)
+      .getOne();
+  }
+
+  find(key: { tenantId: TenantId; agentId: string; userId: string }): Promise<ConversationEntity | null> {
+    return this.dataSource.getRepository(ConversationEntity).findOne({ where: key });
+  }
+
+  findById(tenantId: TenantId, agentId: string, id: string): Promise<ConversationEntity | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.dataSource.getRepository(ConversationEntity).findOne({ where: { tenantId, agentId, id } });
+  }
+
+  turns(manager: EntityManager | null, conversationId: string): Promise<ConversationTurnEntity[]> {
+    return (manager ?? this.dataSource.manager)
+      .getRepository(ConversationTurnEntity)
+      .find({ where: { conversationId }, order: { seq: 'ASC' } });
+  }
+
+  /**
+   * Appends turns (in order) to a locked conversation and bumps its counters; `conversation` is updated in place.
+   * One INSERT for the turns.
+   */
+  async appendTurns(manager: EntityManager, conversation: ConversationEntity, turns: NewTurn[], interactions: number): Promise<void> {
+    const nonEmpty = turns.filter((t) => t.messages.length > 0);
+    if (nonEmpty.length === 0 && interactions === 0) return;
+    if (nonEmpty.length > 0) {
+      const values: unknown[] = [];
+      const rows = nonEmpty.map((t, i) => {
+        values.push(t.sender, t.operatorId ?? null, JSON.stringify(t.messages), t.ts, conversation.nextSeq + i);
+        const b = i * 5;
+        return `($${b + 1}, $${b + 2}, $${b + 3}::jsonb, $${b + 4}::timestamptz, $${b + 5}::int)`;
+      });
+      await manager.query(
+        `INSERT INTO agents.conversation_turns (tenant_id, agent_id, conversation_id, sender, operator_id, messages, ts, seq)
+         SELECT $${values.length + 1}, $${values.length + 2}, $${values.length + 3}, v.sender, v.operator_id::uuid, v.messages, v.ts, v.seq
+         FROM (VALUES ${rows.join(', ')}) AS v(sender, operator_id, messages, ts, seq)`,
+        [...values, conversation.tenantId, conversation.agentId, conversation.id],
+      );
+    }
+    for (const t of nonEmpty) {
+      const n = t.messages.length;
+      conversation.messagesNum += n;
+      if (t.sender === 'human') conversation.humanMessagesNum += n;
+      else conversation.botMessagesNum += n;
+      if (!conversation.firstMessageAt || t.ts < conversation.firstMessageAt) conversation.firstMessageAt = t.ts;
+      if (!conversation.lastMessageAt || t.ts > conversation.lastMessageAt) conversation.lastMessageAt = t.ts;
+    }
+    conversation.nextSeq += nonEmpty.length;
+    conversation.interactionsNum += interactions;
+  }
+
+  /** Replaces the whole history (Configure State `turns`); counters are recomputed from the new turns. */
+  async replaceTurns(manager: EntityManager, conversation: ConversationEntity, turns: NewTurn[]): Promise<void> {
+    await manager.query(`DELETE FROM agents.conversation_turns WHERE conversation_id = $1`, [conversation.id]);
+    Object.assign(conversation, {
+      messagesNum: 0,
+      humanMessagesNum: 0,
+      botMessagesNum: 0,
+      interactionsNum: 0,
+      firstMessageAt: null,
+      lastMessageAt: null,
+      nextSeq: 0,
+    });
+    await this.appendTurns(manager, conversation, turns, turns.filter((t) => t.sender === 'human').length);
+  }
+
+  /**
+   * Removes the listed message ids from the conversation's turns (turns left empty are deleted) and recomputes the
+   * counters. Answers the ids that were found.
+   */
+  async deleteMessages(manager: EntityManager, conversation: ConversationEntity, mids: string[]): Promise<string[]> {
+    const turns = await this.turns(manager, conversation.id);
+    const wanted = new Set(mids);
+    const found: string[] = [];
+    const kept: NewTurn[] = [];
+    for (const t of turns) {
+      const messages = t.messages.filter((m) => {
+        if (!wanted.has(m.mid)) return true;
+        found.push(m.mid);
+        return false;
+      });
+      kept.push({ sender: t.sender, messages, ts: t.ts, operatorId: t.operatorId });
+    }
+    if (found.length === 0) return found;
+    const interactions = conversation.interactionsNum;
+    await this.replaceTurns(manager, conversation, kept);
+    // Interactions are actions taken, not messages: deleting messages does not undo them.
+    conversation.interactionsNum = interactions;
+    return found;
+  }
+
+  /** Writes the conversation's mutable columns (one UPDATE, no read-before-write). */
+  async save(manager: EntityManager, c: ConversationEntity): Promise<void> {
+    c.updatedAt = new Date();
+    await manager.query(
+      `UPDATE agents.conversations SET
+         origin = $2, state = $3, assigned_client_id = $4, tags = $5, metadata = $6::jsonb, next_seq = $7,
+         messages_num = $8, human_messages_num = $9, bot_messages_num = $10, interactions_num = $11, sessions_num = $12,
+         first_message_at = $13, last_message_at = $14, ticket_id = $15, handoff_requested_at = $16,
+         first_human_response_at = $17, ended_at = $18, updated_at = $19
+       WHERE id = $1`,
+      [
+        c.id, c.origin, c.state, c.assignedClientId, c.tags, JSON.stringify(c.metadata), c.nextSeq,
+        c.messagesNum, c.humanMessagesNum, c.botMessagesNum, c.interactionsNum, c.sessionsNum,
+        c.firstMessageAt, c.lastMessageAt, c.ticketId, c.handoffRequestedAt, c.firstHumanResponseAt, c.endedAt, c.updatedAt,
+      ],
+    );
+  }
+}

