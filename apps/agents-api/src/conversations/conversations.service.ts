@@ -83,6 +83,10 @@ export class ConversationsService {
     const actionText = actionPayloadText(body);
     const lang = agent.settings.lang ?? 'en';
     const now = Date.now();
+    // The embedded engine answers in well under a millisecond: without streaming, answer first and write the whole
+    // exchange in one transaction (a remote engine, or a stream, runs between two transactions instead).
+    const local = !onDelta && this.engines.engineFor(engineAgent(agent)).name === 'offline';
+    const early = local && actionText !== null && (body.action.type === 'text' || body.action.type === 'choice') ? await this.answer(agent, actionText, []) : null;
 
     const one = await this.dataSource.transaction(async (m): Promise<PhaseOne> => {
       const events: ConversationEvent[] = [];
@@ -121,6 +125,10 @@ export class ConversationsService {
           events.push({ tenantId: c.tenantId, type: 'intent_detected', aggregateId: c.id, data: { ...ref, intent: 'handoff_request', confidence: 1, text: actionText } });
           events.push(...applyHandoffTransition(c, 'requested_chat', undefined, { now: new Date(now), reason: 'user_requested_human' }));
           bot.push(newMessage('bot', 'text', { message: agent.settings.UIhandoffTitle ?? HANDOFF_REPLY[lang] ?? HANDOFF_REPLY['en'] }, now));
+        } else if (c.state === 'ai-chatting' && early) {
+          const reply = botReply(agent, early.reply, now);
+          bot.push(reply);
+          events.push(...engineIntents(c, early.reply, actionText));
         } else if (c.state === 'ai-chatting') {
           engineQuestion = actionText;
         }
@@ -138,7 +146,7 @@ export class ConversationsService {
 
     let conversation = one.conversation;
     let actionMessages = one.actionMessages;
-    let appError: string | null = null;
+    let appError: string | null = early?.appError ?? null;
     if (one.engineQuestion !== null) {
       const answer = await this.answer(agent, one.engineQuestion, one.history, onDelta);
       appError = answer.appError;
@@ -150,11 +158,8 @@ export class ConversationsService {
           return { conversation: c, messages: [] as WireMessage[] };
         }
         const at = Date.now();
-        const reply = newMessage('bot', 'text', { message: answer.reply.text, sources: answer.reply.sources }, at, agent.settings.messageDelayMS ?? 0);
-        const events: ConversationEvent[] = [messageSent(c, reply, null)];
-        for (const intent of answer.reply.intents) {
-          events.push({ tenantId: c.tenantId, type: 'intent_detected', aggregateId: c.id, data: { ...conversationRef(c), intent: intent.intent, confidence: intent.confidence, text: one.engineQuestion } });
-        }
+        const reply = botReply(agent, answer.reply, at);
+        const events: ConversationEvent[] = [messageSent(c, reply, null), ...engineIntents(c, answer.reply, one.engineQuestion)];
         await this.conversations.appendTurns(m, c, [{ sender: 'bot', messages: [reply], ts: new Date(at) }], 0);
         await this.conversations.save(m, c);
         await writeEvents(m, events);
@@ -332,6 +337,21 @@ function humanItem(body: InteractBodyDto): unknown {
   if (type === 'text' && typeof payload === 'string') return { message: payload };
   if (type === 'choice' && typeof payload === 'string') return { label: payload };
   return payload ?? null;
+}
+
+/** The bot's text reply: `{ message, sources }`, delayed by the agent's `messageDelayMS`. */
+function botReply(agent: AgentEntity, reply: EngineReply, at: number): WireMessage {
+  return newMessage('bot', 'text', { message: reply.text, sources: reply.sources }, at, agent.settings.messageDelayMS ?? 0);
+}
+
+/** `intent_detected` for each intent the engine reported. */
+function engineIntents(c: ConversationEntity, reply: EngineReply, text: string | null): ConversationEvent[] {
+  return reply.intents.map((intent) => ({
+    tenantId: c.tenantId,
+    type: 'intent_detected' as const,
+    aggregateId: c.id,
+    data: { ...conversationRef(c), intent: intent.intent, confidence: intent.confidence, text },
+  }));
 }
 
 function launchMessages(agent: AgentEntity, now: number): WireMessage[] {
