@@ -3,63 +3,9 @@ import type { ConversationOrigin } from '@chatbot/events';
 import { type TenantId, isUuid } from '@chatbot/tenant-auth';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ConversationEntity } from './conversation.entity';
+import { type ConversationRow, conversationFromRow } from './conversation-row';
 import { ConversationTurnEntity } from './conversation-turn.entity';
 import type { TurnSender, WireMessage } from './turn-wire';
-
-/** A conversations row as Postgres returns it. */
-interface ConversationRow {
-  id: string;
-  tenant_id: string;
-  agent_id: string;
-  user_id: string;
-  origin: ConversationEntity['origin'];
-  state: ConversationEntity['state'];
-  assigned_client_id: string | null;
-  tags: string[];
-  metadata: Record<string, unknown>;
-  next_seq: number;
-  messages_num: number;
-  human_messages_num: number;
-  bot_messages_num: number;
-  interactions_num: number;
-  sessions_num: number;
-  first_message_at: Date | null;
-  last_message_at: Date | null;
-  ticket_id: string | null;
-  handoff_requested_at: Date | null;
-  first_human_response_at: Date | null;
-  ended_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-function fromRow(r: ConversationRow): ConversationEntity {
-  return Object.assign(new ConversationEntity(), {
-    id: r.id,
-    tenantId: r.tenant_id,
-    agentId: r.agent_id,
-    userId: r.user_id,
-    origin: r.origin,
-    state: r.state,
-    assignedClientId: r.assigned_client_id,
-    tags: r.tags,
-    metadata: r.metadata,
-    nextSeq: r.next_seq,
-    messagesNum: r.messages_num,
-    humanMessagesNum: r.human_messages_num,
-    botMessagesNum: r.bot_messages_num,
-    interactionsNum: r.interactions_num,
-    sessionsNum: r.sessions_num,
-    firstMessageAt: r.first_message_at,
-    lastMessageAt: r.last_message_at,
-    ticketId: r.ticket_id,
-    handoffRequestedAt: r.handoff_requested_at,
-    firstHumanResponseAt: r.first_human_response_at,
-    endedAt: r.ended_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
-}
 
 export interface NewTurn {
   sender: TurnSender;
@@ -96,7 +42,7 @@ export class ConversationRepository {
     );
     const row = rows[0];
     if (!row) throw new Error(`conversation of ${key.userId} belongs to another tenant`); // agent ids are tenant-scoped
-    return { conversation: fromRow(row), created: row.created };
+    return { conversation: conversationFromRow(row), created: row.created };
   }
 
   /** Locks an existing conversation; null when there is none. */

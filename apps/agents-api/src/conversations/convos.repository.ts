@@ -3,6 +3,10 @@ import { type TenantContext, isUuid } from '@chatbot/tenant-auth';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ConversationEntity } from './conversation.entity';
 import { ConversationTurnEntity } from './conversation-turn.entity';
+import { type ConversationRow, conversationFromRow } from './conversation-row';
+
+/** A row read with its keyset position (`updated_at` or `created_at` as exact text). */
+type KeyedRow = ConversationRow & { key_ts?: string };
 
 /** Filters of the list and the export (already validated). */
 export interface ConvoFilters {
@@ -27,33 +31,6 @@ export interface AgentScope {
   agentId: string;
 }
 
-interface ConversationRow {
-  id: string;
-  tenant_id: string;
-  agent_id: string;
-  user_id: string;
-  origin: ConversationEntity['origin'];
-  state: ConversationEntity['state'];
-  assigned_client_id: string | null;
-  tags: string[];
-  metadata: Record<string, unknown>;
-  next_seq: number;
-  messages_num: number;
-  human_messages_num: number;
-  bot_messages_num: number;
-  interactions_num: number;
-  sessions_num: number;
-  first_message_at: Date | null;
-  last_message_at: Date | null;
-  ticket_id: string | null;
-  handoff_requested_at: Date | null;
-  first_human_response_at: Date | null;
-  ended_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-  key_ts?: string;
-}
-
 interface TurnRow {
   id: string;
   tenant_id: string;
@@ -73,34 +50,6 @@ const COLUMNS = `c.id, c.tenant_id, c.agent_id, c.user_id, c.origin, c.state, c.
 const TURN_COLUMNS = 'id, tenant_id, agent_id, conversation_id, seq, sender, operator_id, messages, message_count, ts';
 /** A timestamptz as exact UTC text (microseconds), so keyset positions never lose precision in a JS Date. */
 const exactTs = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-function toConversation(r: ConversationRow): ConversationEntity {
-  return Object.assign(new ConversationEntity(), {
-    id: r.id,
-    tenantId: r.tenant_id,
-    agentId: r.agent_id,
-    userId: r.user_id,
-    origin: r.origin,
-    state: r.state,
-    assignedClientId: r.assigned_client_id,
-    tags: r.tags,
-    metadata: r.metadata,
-    nextSeq: r.next_seq,
-    messagesNum: r.messages_num,
-    humanMessagesNum: r.human_messages_num,
-    botMessagesNum: r.bot_messages_num,
-    interactionsNum: r.interactions_num,
-    sessionsNum: r.sessions_num,
-    firstMessageAt: r.first_message_at,
-    lastMessageAt: r.last_message_at,
-    ticketId: r.ticket_id,
-    handoffRequestedAt: r.handoff_requested_at,
-    firstHumanResponseAt: r.first_human_response_at,
-    endedAt: r.ended_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
-}
 
 function toTurn(r: TurnRow): ConversationTurnEntity {
   return Object.assign(new ConversationTurnEntity(), {
@@ -171,7 +120,7 @@ export class ConvosRepository {
     const p = new Params();
     const where = filterClauses(p, scope, filters);
     if (after) where.push(`(c.updated_at, c.id) < (${p.add(after.ts)}::timestamptz, ${p.add(after.id)}::uuid)`);
-    const rows = await this.dataSource.query<ConversationRow[]>(
+    const rows = await this.dataSource.query<KeyedRow[]>(
       `SELECT ${COLUMNS}, ${exactTs('c.updated_at')} AS key_ts FROM agents.conversations c
        WHERE ${where.join(' AND ')} ORDER BY c.updated_at DESC, c.id DESC LIMIT ${p.add(limit + 1)}`,
       p.values,
@@ -179,7 +128,7 @@ export class ConvosRepository {
     const more = rows.length > limit;
     const pageRows = more ? rows.slice(0, limit) : rows;
     const last = pageRows[pageRows.length - 1];
-    return { rows: pageRows.map(toConversation), next: more && last ? { ts: last.key_ts!, id: last.id } : null };
+    return { rows: pageRows.map(conversationFromRow), next: more && last ? { ts: last.key_ts!, id: last.id } : null };
   }
 
   /** One export batch, oldest first: (created_at, id) after `after`. */
@@ -192,12 +141,12 @@ export class ConvosRepository {
     const p = new Params();
     const where = filterClauses(p, scope, filters);
     if (after) where.push(`(c.created_at, c.id) > (${p.add(after.ts)}::timestamptz, ${p.add(after.id)}::uuid)`);
-    const rows = await this.dataSource.query<ConversationRow[]>(
+    const rows = await this.dataSource.query<KeyedRow[]>(
       `SELECT ${COLUMNS}, ${exactTs('c.created_at')} AS key_ts FROM agents.conversations c
        WHERE ${where.join(' AND ')} ORDER BY c.created_at, c.id LIMIT ${p.add(limit)}`,
       p.values,
     );
-    return rows.map((r) => ({ conversation: toConversation(r), key: { ts: r.key_ts!, id: r.id } }));
+    return rows.map((r) => ({ conversation: conversationFromRow(r), key: { ts: r.key_ts!, id: r.id } }));
   }
 
   /** The turns of several conversations, grouped by conversation, each in order. */
@@ -217,12 +166,12 @@ export class ConvosRepository {
     const p = new Params();
     const where = [`c.tenant_id = ${p.add(scope.tenantId)}`, `c.agent_id = ${p.add(scope.agentId)}`];
     const byRef = refClause(p, ref);
-    const rows = await (manager ?? this.dataSource.manager).query<ConversationRow[]>(
+    const rows = await (manager ?? this.dataSource.manager).query<KeyedRow[]>(
       `SELECT ${COLUMNS} FROM agents.conversations c WHERE ${[...where, byRef.where].join(' AND ')}
        ORDER BY ${byRef.order} LIMIT 1${lock ? ' FOR UPDATE' : ''}`,
       p.values,
     );
-    return rows[0] ? toConversation(rows[0]) : null;
+    return rows[0] ? conversationFromRow(rows[0]) : null;
   }
 
   async turns(conversation: ConversationEntity): Promise<ConversationTurnEntity[]> {
@@ -259,7 +208,7 @@ export class ConvosRepository {
         change.origin ?? null,
       ],
     );
-    return rows[0] ? toConversation(rows[0]) : null;
+    return rows[0] ? conversationFromRow(rows[0]) : null;
   }
 
   async delete(conversation: ConversationEntity): Promise<boolean> {
@@ -286,7 +235,7 @@ export class ConvosRepository {
     );
     const row = rows[0][0];
     if (!row) throw new NotFoundException(`Conversation ${conversation.id} not found`);
-    return toConversation(row);
+    return conversationFromRow(row);
   }
 }
 
