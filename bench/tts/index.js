@@ -15,23 +15,14 @@
  * Run: `npm run bench -- tts` (builds first). Everything it creates (database chatbot_bench_tts_*, Redis keys under a
  * unique prefix, child processes) is removed at the end, also on failure or Ctrl-C.
  */
-const { spawn, execFile } = require('node:child_process');
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const { ChildProcesses, createLog, deleteRedisKeys, dropDatabase, fmt: fmtNumber, freePort, median, num, stats } = require('../lib/common');
 const APP = path.join(ROOT, 'apps', 'widget-api');
-const num = (name, def) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
 const SETTINGS = {
   rounds: num('BENCH_ROUNDS', 3),
   seconds: num('BENCH_SECONDS', 8),
@@ -43,24 +34,8 @@ const SETTINGS = {
 const BASE_DB_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const T0 = performance.now();
-const log = (line) => process.stderr.write(`[bench ${((performance.now() - T0) / 1000).toFixed(1).padStart(5)}s] ${line}\n`);
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-function stats(values) {
-  const s = Float64Array.from(values).sort();
-  return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99) };
-}
-function median(values) {
-  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
-const fmt = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+const log = createLog();
+const fmt = (v, d = 2) => fmtNumber(v, d);
 
 /** 200 characters of ordinary English; `i` varies the text so every one is a cache miss. */
 function text200(i) {
@@ -71,58 +46,7 @@ function text200(i) {
 // ---------------------------------------------------------------------------------------------------------------
 // processes
 
-const children = new Set();
-const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tts-'));
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-function runNode(name, script, args, env) {
-  return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [script, ...args], { cwd: ROOT, env, timeout: 120000 }, (err, stdout, stderr) => {
-      children.delete(child);
-      if (err) reject(new Error(`${name} failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-    children.add(child);
-  });
-}
-async function startProcess(name, args, env, readyUrl) {
-  const logFile = path.join(logDir, `${name}.log`);
-  const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  children.add(child);
-  let exited = false;
-  child.on('exit', () => {
-    exited = true;
-    children.delete(child);
-  });
-  const started = Date.now();
-  while (Date.now() - started < 30000 && !exited) {
-    try {
-      if ((await fetch(readyUrl, { signal: AbortSignal.timeout(1000) })).ok) return child;
-    } catch {
-      // not yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${name} did not become ready:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
-}
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-  await gone;
-  clearTimeout(timer);
-}
+const procs = new ChildProcesses('tts');
 
 /** Closed loop: `concurrency` requests in flight for `seconds`; per-request latency. */
 async function closedLoop(pool, request, concurrency, seconds) {
@@ -166,7 +90,6 @@ async function childFastify() {
 async function main() {
   const { Client } = require(require.resolve('pg', { paths: [ROOT] }));
   const { Pool } = require(require.resolve('undici', { paths: [APP] }));
-  const Redis = require(require.resolve('ioredis', { paths: [APP] }));
   const stamp = `${Date.now().toString(36)}_${process.pid}`;
   const dbName = `chatbot_bench_tts_${stamp}`;
   const prefix = `bench-tts-${stamp}`;
@@ -182,30 +105,9 @@ async function main() {
     log('cleanup: stopping children, dropping database, deleting Redis keys');
     if (synthesizer) await synthesizer.close().catch(() => undefined);
     await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
-    await Promise.all([...children].map((c) => stopChild(c).catch(() => undefined)));
-    const admin = new Client({ connectionString: BASE_DB_URL });
-    try {
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    } catch (err) {
-      process.stderr.write(`cleanup: could not drop ${dbName}: ${err.message}\n`);
-    } finally {
-      await admin.end().catch(() => undefined);
-    }
-    const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await r.unlink(...keys);
-      } while (cursor !== '0');
-    } catch {
-      // best effort
-    } finally {
-      r.disconnect();
-    }
-    fs.rmSync(logDir, { recursive: true, force: true });
+    await procs.stopAll();
+    await dropDatabase(BASE_DB_URL, dbName);
+    await deleteRedisKeys(REDIS_URL, prefix);
   };
   const onSignal = () => cleanup().finally(() => process.exit(130));
   process.on('SIGINT', onSignal);
@@ -218,9 +120,9 @@ async function main() {
 
   try {
     log(`node ${process.version}; ${os.cpus().length} cpus; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; settings ${JSON.stringify(SETTINGS)}`);
-    await runNode('migrate', 'scripts/migrate.js', [], env);
+    await procs.runNode('migrate', 'scripts/migrate.js', [], env);
     const tenant = JSON.parse(
-      (await runNode('tenant', 'libs/tenant-auth/dist/cli/main.js', ['tenant', 'create', '--name', 'Bench TTS', '--plan', 'team', '--json'], env)).trim(),
+      (await procs.runNode('tenant', 'libs/tenant-auth/dist/cli/main.js', ['tenant', 'create', '--name', 'Bench TTS', '--plan', 'team', '--json'], env)).trim(),
     );
     const agentId = crypto.randomUUID();
     const db = new Client({ connectionString: databaseUrl });
@@ -233,9 +135,9 @@ async function main() {
     await db.end();
 
     const apiPort = await freePort();
-    await startProcess('widget-api', ['apps/widget-api/dist/main.js'], { ...env, WIDGET_API_PORT: String(apiPort) }, `http://127.0.0.1:${apiPort}/health/ready`);
+    await procs.start('widget-api', ['apps/widget-api/dist/main.js'], { ...env, WIDGET_API_PORT: String(apiPort) }, `http://127.0.0.1:${apiPort}/health/ready`);
     const basePort = await freePort();
-    await startProcess('fastify', [__filename, '--child', String(basePort)], env, `http://127.0.0.1:${basePort}/health`);
+    await procs.start('fastify', [__filename, '--child', String(basePort)], env, `http://127.0.0.1:${basePort}/health`);
 
     const apiPool = new Pool(`http://127.0.0.1:${apiPort}`, { connections: SETTINGS.concurrency * 2, pipelining: 1 });
     const basePool = new Pool(`http://127.0.0.1:${basePort}`, { connections: SETTINGS.concurrency * 2, pipelining: 1 });
