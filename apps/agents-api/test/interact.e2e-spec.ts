@@ -348,4 +348,32 @@ describe('agents-api: Chat Interact and Configure State (real Postgres + Redis)'
     expect(malformed.status).toBe(400);
     expect((await request('POST', `${api.baseUrl}/v3/agents/${agent.id}/interact/u`, { body: { action: { type: 'launch' } } })).status).toBe(401);
   });
+
+  it('agents are cached for interact, and an edit or delete on one replica takes effect on every replica at once', async () => {
+    // A second replica of the service on the same database and Redis, with a cache TTL far beyond the test.
+    const replica = await startService(agentsApiDefinition, { env: { AGENT_CACHE_TTL_MS: '300000' } });
+    try {
+      const t = await tenants.create();
+      const agent = await agentWithKb(t, { vg_initMessages: ['Version one'] });
+      const launchOn = async (base: string, user: string) =>
+        request<InteractRes>('POST', `${base}/v3/agents/${agent.id}/interact/${user}`, { key: t.apiKey, body: { action: { type: 'launch' } } });
+      const firstText = (res: { body: InteractRes }) => res.body.actionMessages[0]?.item?.['message'];
+      // The replica reads (and caches) the agent.
+      expect(firstText(await launchOn(replica.baseUrl, 'u1'))).toBe('Version one');
+      // A change behind the service's back (no invalidation published) is not seen: the replica serves its copy.
+      await db.query(`UPDATE agents.agents SET settings = jsonb_set(settings, '{vg_initMessages}', '["Behind its back"]') WHERE id = $1`, [agent.id]);
+      expect(firstText(await launchOn(replica.baseUrl, 'u1b'))).toBe('Version one');
+      // Edited through the other instance: the replica's next request already sees the edit, not its cached copy.
+      const edited = await call('POST', `/agents/${agent.id}`, t.apiKey, { agent: { vg_initMessages: ['Version two'] } });
+      expect(edited.status).toBe(200);
+      expect(firstText(await launchOn(replica.baseUrl, 'u2'))).toBe('Version two');
+      // Disabled, then deleted, through the other instance.
+      expect((await call('PATCH', `/agents/${agent.id}`, t.apiKey, { agent: { disabled: true } })).status).toBe(200);
+      expect((await launchOn(replica.baseUrl, 'u3')).status).toBe(403);
+      expect((await call('DELETE', `/agents/${agent.id}`, t.apiKey)).status).toBe(200);
+      expect((await launchOn(replica.baseUrl, 'u4')).status).toBe(404);
+    } finally {
+      await replica.close();
+    }
+  });
 });

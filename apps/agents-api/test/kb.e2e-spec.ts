@@ -78,10 +78,11 @@ Enable two-factor authentication in the security settings of your profile.`;
 
 /**
  * Set from the first measurements on test/fixtures/kb/corpus.json (52 documents, 52 questions): hit@3 1.000, hit@1 0.885
- * (Postgres 15, english). Raise them when retrieval improves; never lower them silently.
+ * (Postgres 15, english). Raise them when retrieval improves; never lower them silently. The two-term level of the
+ * search (2026-11-21) measured hit@1 0.962: hit@1 raised to 0.9.
  */
 const KB_HIT_AT_3_THRESHOLD = 0.95;
-const KB_HIT_AT_1_THRESHOLD = 0.85;
+const KB_HIT_AT_1_THRESHOLD = 0.9;
 
 describe('agents-api: knowledge base (real Postgres + Redis)', () => {
   let api: RunningService;

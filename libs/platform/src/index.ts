@@ -8,6 +8,7 @@ export * from './errors/error-shape';
 export * from './errors/all-exceptions.filter';
 export * from './errors/validation';
 export * from './redis/redis';
+export * from './redis/invalidated-cache';
 export * from './health/health.service';
 export * from './metrics/metrics.service';
 export * from './platform.module';

@@ -5,6 +5,7 @@ import { TenancyAdminService, type TenantContext } from '@chatbot/tenant-auth';
 import { DataSource } from 'typeorm';
 import { type AgentSecrets, type AgentSettings, DEFAULT_SETTINGS, ISO_639_1, SECRET_FIELDS } from './agent-fields';
 import { AgentEntity } from './agent.entity';
+import { AgentCache } from './agent-cache';
 import { AgentRepository } from './agent.repository';
 import { AgentSecretsBox } from './agent-secrets';
 import { toWidgetProjection, toWireAgent } from './agent-wire';
@@ -22,6 +23,7 @@ export class AgentsService {
     private readonly agents: AgentRepository,
     private readonly secrets: AgentSecretsBox,
     private readonly tenancy: TenancyAdminService,
+    private readonly cache: AgentCache,
   ) {}
 
   async create(tenant: TenantContext, input: AgentInputDto): Promise<Record<string, unknown>> {
@@ -83,12 +85,13 @@ export class AgentsService {
       await this.agents.delete(manager, tenant.tenantId, id);
       await writeOutboxEvent(manager, { tenantId: tenant.tenantId, type: 'agent_deleted', aggregateId: id, data: { agent_id: id } });
     });
+    await this.cache.invalidate(tenant.tenantId, id);
     if (agent.apiKeyId) await this.tenancy.revokeKey(agent.apiKeyId).catch(() => undefined);
   }
 
   /** Saves the agent and raises `agent_updated` (the widget projection) in the same transaction. */
-  private saveWithEvent(agent: AgentEntity): Promise<AgentEntity> {
-    return this.dataSource.transaction(async (manager) => {
+  private async saveWithEvent(agent: AgentEntity): Promise<AgentEntity> {
+    const saved = await this.dataSource.transaction(async (manager) => {
       const row = await this.agents.save(manager, agent);
       await writeOutboxEvent(manager, {
         tenantId: row.tenantId,
@@ -98,6 +101,8 @@ export class AgentsService {
       });
       return row;
     });
+    await this.cache.invalidate(saved.tenantId, saved.id);
+    return saved;
   }
 
   /** 404 for another tenant's agent, and for any agent but its own when the key is agent-scoped. */

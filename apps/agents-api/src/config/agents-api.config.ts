@@ -12,6 +12,12 @@ export const agentsApiEnvSchema = {
     default: '3003',
     description: 'HTTP port of agents-api.',
   }),
+  AGENT_CACHE_TTL_MS: envVar(intSchema(0, 300000), {
+    default: '10000',
+    description:
+      'How long an agent read by Chat Interact stays in memory. Edits and deletes drop it at once on every replica ' +
+      '(Redis pub/sub; while the subscription is down nothing is served from memory). 0 = no cache.',
+  }),
   CHAT_ENGINE: envVar(z.enum(['auto', 'offline', 'gemini', 'openai'], { message: 'must be auto, offline, gemini or openai' }), {
     default: 'auto',
     description:

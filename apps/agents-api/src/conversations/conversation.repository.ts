@@ -5,7 +5,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ConversationEntity } from './conversation.entity';
 import { type ConversationRow, conversationFromRow } from './conversation-row';
 import { ConversationTurnEntity } from './conversation-turn.entity';
-import type { TurnSender, WireMessage } from './turn-wire';
+import type { TurnSender, WireMessage, WireTurn } from './turn-wire';
 
 export interface NewTurn {
   sender: TurnSender;
@@ -71,26 +71,12 @@ export class ConversationRepository {
   }
 
   /**
-   * Appends turns (in order) to a locked conversation and bumps its counters; `conversation` is updated in place.
-   * One INSERT for the turns.
+   * Appends turns (in order) to a locked conversation, bumps its counters and writes its mutable columns: one statement
+   * (the turn INSERT runs as a CTE of the conversation UPDATE). `conversation` is updated in place.
    */
   async appendTurns(manager: EntityManager, conversation: ConversationEntity, turns: NewTurn[], interactions: number): Promise<void> {
     const nonEmpty = turns.filter((t) => t.messages.length > 0);
-    if (nonEmpty.length === 0 && interactions === 0) return;
-    if (nonEmpty.length > 0) {
-      const values: unknown[] = [];
-      const rows = nonEmpty.map((t, i) => {
-        values.push(t.sender, t.operatorId ?? null, JSON.stringify(t.messages), t.ts, conversation.nextSeq + i);
-        const b = i * 5;
-        return `($${b + 1}, $${b + 2}, $${b + 3}::jsonb, $${b + 4}::timestamptz, $${b + 5}::int)`;
-      });
-      await manager.query(
-        `INSERT INTO agents.conversation_turns (tenant_id, agent_id, conversation_id, sender, operator_id, messages, ts, seq)
-         SELECT $${values.length + 1}, $${values.length + 2}, $${values.length + 3}, v.sender, v.operator_id::uuid, v.messages, v.ts, v.seq
-         FROM (VALUES ${rows.join(', ')}) AS v(sender, operator_id, messages, ts, seq)`,
-        [...values, conversation.tenantId, conversation.agentId, conversation.id],
-      );
-    }
+    const firstSeq = conversation.nextSeq;
     for (const t of nonEmpty) {
       const n = t.messages.length;
       conversation.messagesNum += n;
@@ -101,6 +87,36 @@ export class ConversationRepository {
     }
     conversation.nextSeq += nonEmpty.length;
     conversation.interactionsNum += interactions;
+    if (nonEmpty.length === 0) {
+      await this.save(manager, conversation);
+      return;
+    }
+    const params = this.updateParams(conversation);
+    const rows = nonEmpty.map((t, i) => {
+      params.push(t.sender, t.operatorId ?? null, JSON.stringify(t.messages), t.ts, firstSeq + i);
+      const b = params.length - 5;
+      return `($${b + 1}, $${b + 2}, $${b + 3}::jsonb, $${b + 4}::timestamptz, $${b + 5}::int)`;
+    });
+    params.push(conversation.tenantId, conversation.agentId);
+    const n = params.length;
+    await manager.query(
+      `WITH turns AS (
+         INSERT INTO agents.conversation_turns (tenant_id, agent_id, conversation_id, sender, operator_id, messages, ts, seq)
+         SELECT $${n - 1}, $${n}, $1, v.sender, v.operator_id::uuid, v.messages, v.ts, v.seq
+         FROM (VALUES ${rows.join(', ')}) AS v(sender, operator_id, messages, ts, seq)
+       )
+       ${UPDATE_CONVERSATION}`,
+      params,
+    );
+  }
+
+  /** Every turn of a conversation in order, in the wire shape (no entity mapping: this is on every interact). */
+  async wireTurns(conversationId: string): Promise<WireTurn[]> {
+    return this.dataSource.query<WireTurn[]>(
+      `SELECT sender AS "from", messages, floor(extract(epoch FROM ts) * 1000)::float8 AS ts
+       FROM agents.conversation_turns WHERE conversation_id = $1 ORDER BY seq`,
+      [conversationId],
+    );
   }
 
   /** Replaces the whole history (Configure State `turns`); counters are recomputed from the new turns. */
@@ -145,19 +161,23 @@ export class ConversationRepository {
 
   /** Writes the conversation's mutable columns (one UPDATE, no read-before-write). */
   async save(manager: EntityManager, c: ConversationEntity): Promise<void> {
+    await manager.query(UPDATE_CONVERSATION, this.updateParams(c));
+  }
+
+  /** $1..$19 of UPDATE_CONVERSATION; stamps `updatedAt`. */
+  private updateParams(c: ConversationEntity): unknown[] {
     c.updatedAt = new Date();
-    await manager.query(
-      `UPDATE agents.conversations SET
-         origin = $2, state = $3, assigned_client_id = $4, tags = $5, metadata = $6::jsonb, next_seq = $7,
-         messages_num = $8, human_messages_num = $9, bot_messages_num = $10, interactions_num = $11, sessions_num = $12,
-         first_message_at = $13, last_message_at = $14, ticket_id = $15, handoff_requested_at = $16,
-         first_human_response_at = $17, ended_at = $18, updated_at = $19
-       WHERE id = $1`,
-      [
-        c.id, c.origin, c.state, c.assignedClientId, c.tags, JSON.stringify(c.metadata), c.nextSeq,
-        c.messagesNum, c.humanMessagesNum, c.botMessagesNum, c.interactionsNum, c.sessionsNum,
-        c.firstMessageAt, c.lastMessageAt, c.ticketId, c.handoffRequestedAt, c.firstHumanResponseAt, c.endedAt, c.updatedAt,
-      ],
-    );
+    return [
+      c.id, c.origin, c.state, c.assignedClientId, c.tags, JSON.stringify(c.metadata), c.nextSeq,
+      c.messagesNum, c.humanMessagesNum, c.botMessagesNum, c.interactionsNum, c.sessionsNum,
+      c.firstMessageAt, c.lastMessageAt, c.ticketId, c.handoffRequestedAt, c.firstHumanResponseAt, c.endedAt, c.updatedAt,
+    ];
   }
 }
+
+const UPDATE_CONVERSATION = `UPDATE agents.conversations SET
+  origin = $2, state = $3, assigned_client_id = $4, tags = $5, metadata = $6::jsonb, next_seq = $7,
+  messages_num = $8, human_messages_num = $9, bot_messages_num = $10, interactions_num = $11, sessions_num = $12,
+  first_message_at = $13, last_message_at = $14, ticket_id = $15, handoff_requested_at = $16,
+  first_human_response_at = $17, ended_at = $18, updated_at = $19
+WHERE id = $1`;

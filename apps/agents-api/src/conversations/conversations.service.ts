@@ -3,8 +3,7 @@ import { BadRequestException, ForbiddenException, Injectable, NotFoundException,
 import { type ConversationOrigin, writeOutboxEvents } from '@chatbot/events';
 import { type TenantContext, type TenantId, isUuid } from '@chatbot/tenant-auth';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AgentEntity } from '../agents/agent.entity';
-import { AgentRepository } from '../agents/agent.repository';
+import { AgentCache, type CachedAgent } from '../agents/agent-cache';
 import { toWidgetProjection } from '../agents/agent-wire';
 import { DEFAULT_SETTINGS } from '../agents/agent-fields';
 import type { EngineAgent, EngineHistoryEntry, EnginePassage, EngineReply } from '../engine/chat-engine';
@@ -14,7 +13,7 @@ import { KbSearchService } from '../kb/kb-search.service';
 import { fieldError } from '../tixae/field-error';
 import { ConversationRepository, type NewTurn } from './conversation.repository';
 import type { ConversationEntity } from './conversation.entity';
-import { toTranscriptMetadata, toWireTurn } from './conversation-wire';
+import { toTranscriptMetadata } from './conversation-wire';
 import type { InteractBodyDto, OperatorReplyDto, StateBodyDto, TranscriptMetadataDto } from './dto/interact.dto';
 import { type ConversationEvent, applyHandoffTransition, conversationRef } from './handoff-transitions';
 import { groupIntoTurns, newMessage, turnsFromInput } from './message-factory';
@@ -65,7 +64,7 @@ export class ConversationsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly conversations: ConversationRepository,
-    private readonly agents: AgentRepository,
+    private readonly agents: AgentCache,
     private readonly engines: EngineResolver,
     private readonly kb: KbSearchService,
   ) {}
@@ -139,7 +138,6 @@ export class ConversationsService {
       const history = engineQuestion !== null && this.engines.engineFor(engineAgent(agent)).name !== 'offline' ? await this.history(m, c.id) : [];
       await this.conversations.appendTurns(m, c, turns, 1);
       for (const t of turns) for (const msg of t.messages) events.push(messageSent(c, msg, null));
-      await this.conversations.save(m, c);
       await writeEvents(m, events);
       return { conversation: c, actionMessages: bot, engineQuestion, history };
     });
@@ -161,7 +159,6 @@ export class ConversationsService {
         const reply = botReply(agent, answer.reply, at);
         const events: ConversationEvent[] = [messageSent(c, reply, null), ...engineIntents(c, answer.reply, one.engineQuestion)];
         await this.conversations.appendTurns(m, c, [{ sender: 'bot', messages: [reply], ts: new Date(at) }], 0);
-        await this.conversations.save(m, c);
         await writeEvents(m, events);
         return { conversation: c, messages: [reply] };
       });
@@ -230,9 +227,8 @@ export class ConversationsService {
       if (c.assignedClientId !== body.clientId) throw new ConflictException('The conversation is assigned to another operator');
       const at = new Date();
       const msg = newMessage('bot', 'text', { message: body.message, operator: body.clientId }, at.getTime());
-      await this.conversations.appendTurns(m, c, [{ sender: 'bot', messages: [msg], ts: at, operatorId: body.clientId }], 0);
       c.firstHumanResponseAt ??= at;
-      await this.conversations.save(m, c);
+      await this.conversations.appendTurns(m, c, [{ sender: 'bot', messages: [msg], ts: at, operatorId: body.clientId }], 0);
       await writeEvents(m, [messageSent(c, msg, 'operator')]);
       return { c, msg };
     });
@@ -240,7 +236,7 @@ export class ConversationsService {
   }
 
   private async answer(
-    agent: AgentEntity,
+    agent: CachedAgent,
     question: string,
     history: EngineHistoryEntry[],
     onDelta?: (text: string) => void,
@@ -276,15 +272,15 @@ export class ConversationsService {
     return out;
   }
 
-  private async respond(agent: AgentEntity, c: ConversationEntity, actionMessages: WireMessage[], appError: string | null): Promise<InteractResponse> {
-    const turns = await this.conversations.turns(null, c.id);
+  private async respond(agent: CachedAgent, c: ConversationEntity, actionMessages: WireMessage[], appError: string | null): Promise<InteractResponse> {
+    const turns = await this.conversations.wireTurns(c.id);
     return {
       platformName: agent.platform,
       success: true,
       message: 'OK',
       chatState: c.state,
       actionMessages,
-      turns: turns.map(toWireTurn),
+      turns,
       appError,
       agentData: toWidgetProjection(agent),
       origin: c.origin,
@@ -295,7 +291,7 @@ export class ConversationsService {
   }
 
   /** 404 for another tenant's agent, and for any agent but its own when the key is agent-scoped. */
-  private async requireAgent(tenant: TenantContext, agentId: string): Promise<AgentEntity> {
+  private async requireAgent(tenant: TenantContext, agentId: string): Promise<CachedAgent> {
     const agent = tenant.agentId && tenant.agentId !== agentId ? null : await this.agents.find(tenant.tenantId, agentId);
     if (!agent) throw new NotFoundException(`Agent ${agentId} not found`);
     return agent;
@@ -340,7 +336,7 @@ function humanItem(body: InteractBodyDto): unknown {
 }
 
 /** The bot's text reply: `{ message, sources }`, delayed by the agent's `messageDelayMS`. */
-function botReply(agent: AgentEntity, reply: EngineReply, at: number): WireMessage {
+function botReply(agent: CachedAgent, reply: EngineReply, at: number): WireMessage {
   return newMessage('bot', 'text', { message: reply.text, sources: reply.sources }, at, agent.settings.messageDelayMS ?? 0);
 }
 
@@ -354,7 +350,7 @@ function engineIntents(c: ConversationEntity, reply: EngineReply, text: string |
   }));
 }
 
-function launchMessages(agent: AgentEntity, now: number): WireMessage[] {
+function launchMessages(agent: CachedAgent, now: number): WireMessage[] {
   const s = agent.settings;
   const texts = s.vg_initMessages && s.vg_initMessages.length > 0 ? s.vg_initMessages : s.welcomeMessage ? [s.welcomeMessage] : (DEFAULT_SETTINGS.vg_initMessages ?? []);
   const delay = s.messageDelayMS ?? 0;
@@ -387,7 +383,7 @@ function messageSent(c: ConversationEntity, msg: WireMessage, as: 'operator' | n
   };
 }
 
-function engineAgent(agent: AgentEntity): EngineAgent {
+function engineAgent(agent: CachedAgent): EngineAgent {
   const s = agent.settings;
   return {
     id: agent.id,

@@ -1,5 +1,5 @@
 import type { ChatEngine, EnginePassage, EngineReply, EngineRequest, EngineSource } from './chat-engine';
-import { clip, contentTerms, fold, matchingTerms, splitSentences, wordGroups } from './text';
+import { clip, contentStems, contentTerms, distinctIn, fold, splitSentences, wordGroups } from './text';
 
 /** Per-language canned texts of the offline engine. */
 interface OfflineTexts {
@@ -169,15 +169,13 @@ export class OfflineEngine implements ChatEngine {
     const headerTerms: Set<string>[] = [];
     const df = new Map<string, number>();
     passages.forEach((passage, p) => {
-      headerTerms.push(new Set(matchingTerms(`${passage.title} ${passage.headingPath.join(' ')}`, questionSet)));
-      const sentences = splitSentences(passage.text);
-      const count = Math.min(sentences.length, MAX_SENTENCES_PER_PASSAGE);
-      for (let i = 0; i < count; i++) {
-        const text = sentences[i]!;
-        const terms = matchingTerms(text, questionSet);
+      const analysed = analyse(passage);
+      headerTerms.push(new Set(distinctIn(analysed.headerStems, questionSet)));
+      analysed.sentences.forEach((sentence, i) => {
+        const terms = distinctIn(sentence.stems, questionSet);
         for (const term of terms) df.set(term, (df.get(term) ?? 0) + 1);
-        candidates.push({ passage: p, index: i, text, terms, words: countWords(text), score: 0 });
-      }
+        candidates.push({ passage: p, index: i, text: sentence.text, terms, words: sentence.words, score: 0 });
+      });
     });
     if (candidates.length === 0) return unanswered(texts.unknown);
 
@@ -269,6 +267,33 @@ function answer(text: string, sources: EngineSource[]): EngineReply {
 
 function unanswered(text: string): EngineReply {
   return { text, sources: [], unanswered: true, intents: [] };
+}
+
+interface AnalysedPassage {
+  text: string;
+  header: string;
+  headerStems: string[];
+  sentences: { text: string; stems: string[]; words: number }[];
+}
+
+/** Sentences and stems of recently used passages, by chunk id (a popular chunk is analysed once, not per question). */
+const ANALYSED = new Map<string, AnalysedPassage>();
+const ANALYSED_MAX = 5000;
+
+function analyse(passage: EnginePassage): AnalysedPassage {
+  const header = `${passage.title} ${passage.headingPath.join(' ')}`;
+  const cached = ANALYSED.get(passage.chunkId);
+  if (cached && cached.text === passage.text && cached.header === header) return cached;
+  const sentences = splitSentences(passage.text)
+    .slice(0, MAX_SENTENCES_PER_PASSAGE)
+    .map((text) => ({ text, stems: contentStems(text), words: countWords(text) }));
+  const analysed: AnalysedPassage = { text: passage.text, header, headerStems: contentStems(header), sentences };
+  if (ANALYSED.size >= ANALYSED_MAX) {
+    const oldest = ANALYSED.keys().next();
+    if (!oldest.done) ANALYSED.delete(oldest.value);
+  }
+  ANALYSED.set(passage.chunkId, analysed);
+  return analysed;
 }
 
 function dedupePassages(passages: readonly EnginePassage[], max: number): EnginePassage[] {

@@ -122,12 +122,17 @@ export function contentTerms(text: string): Set<string> {
   return out;
 }
 
-/** The distinct stems of `text` that are in `wanted`, in order of first appearance. */
-export function matchingTerms(text: string, wanted: ReadonlySet<string>): string[] {
+/** Every content stem of `text`, in order, repeats included (analyse once, match many questions: `distinctIn`). */
+export function contentStems(text: string): string[] {
   const out: string[] = [];
-  forEachContentStem(text, (term) => {
-    if (wanted.has(term) && !out.includes(term)) out.push(term);
-  });
+  forEachContentStem(text, (term) => out.push(term));
+  return out;
+}
+
+/** The distinct entries of `stems` that are in `wanted`, in order of first appearance. */
+export function distinctIn(stems: readonly string[], wanted: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const term of stems) if (wanted.has(term) && !out.includes(term)) out.push(term);
   return out;
 }
 

@@ -22,9 +22,16 @@ const RANK_WEIGHTS = '{1.0, 0.6, 0.8, 1.0}';
 /**
  * ts_rank_cd normalisation 1 | 32: divided by 1 + log(chunk length) (a long chunk does not win by mere size), then
  * rank / (rank + 1), so scores stay in [0, 1). Chosen on the fixture corpus (test/fixtures/kb): hit@1 0.885, hit@3 1.0
- * against 0.865 / 0.981 for 32 alone and 0.846 / 0.962 for 2 | 32.
+ * against 0.865 / 0.981 for 32 alone and 0.846 / 0.962 for 2 | 32 (with the two-term level below: 0.962 / 1.0).
  */
 const RANK_NORMALIZATION = 33;
+/** Lexemes of a question that take part in the two-term level (66 pairs at most). */
+const MAX_PAIR_LEXEMES = 12;
+/**
+ * One-term level: at most this many chunks per lexeme are ranked, so a rare lexeme's chunks are all considered while
+ * a common one's cannot crowd them out (or cost a ranking of thousands of chunks).
+ */
+const MAX_RANKED_PER_LEXEME = 100;
 
 interface HitRow {
   stale: boolean;
@@ -41,29 +48,35 @@ interface HitRow {
 }
 
 /**
- * One statement (prepared once per connection):
+ * One statement (prepared once per connection), a cascade from the strictest match to the loosest, each level
+ * scanned (GIN) only when the levels before it found fewer than k chunks:
  * 1. resolve the agent's text-search configuration from its `lang`;
- * 2. take the top-k chunks matching every term (`websearch_to_tsquery`, so quotes, `or` and `-word` work);
- * 3. only when fewer than k do (a one-time filter skips the scan otherwise), top up with chunks matching any of the
- *    question's lexemes, leaving out lexemes frequent across the whole table ($4) unless nothing else is left.
- * Both scans use the GIN index on (agent_id, tsv). At most $7 candidates per scan are ranked, bounding the cost of a
- * term that occurs in a large part of a big knowledge base.
- * The any-term query is built from the question's tsvector: its text form (`'a' 'b'`, quoted exactly like tsquery
- * operands, no spaces inside lexemes) becomes `'a' | 'b'`.
+ * 2. the top-k chunks matching every term (`websearch_to_tsquery`, so quotes, `or` and `-word` work);
+ * 3. chunks matching at least two of the question's lexemes (a tsquery of every pair, `(a & b) | (a & c) | ...`);
+ * 4. chunks matching any one lexeme (at most MAX_RANKED_PER_LEXEME per lexeme).
+ * Levels 3 and 4 leave out lexemes frequent across the whole table ($4) unless nothing else is left, and use at most
+ * MAX_PAIR_LEXEMES lexemes for pairs. Ranking is the expensive part (`ts_rank_cd` walks each candidate's tsvector):
+ * matching two terms first means a typical question ranks tens of chunks, not every chunk sharing one common word.
+ * At most $7 candidates per level are ranked, bounding the cost of terms that occur in a large part of a big
+ * knowledge base. Lexeme lists become tsqueries through their tsvector text form (`'a' 'b'`, quoted exactly like
+ * tsquery operands, no spaces inside lexemes): `'a' | 'b'` and `'a' & 'b'`.
  */
 const SEARCH_SQL = `
 WITH q AS (
-  SELECT cfg,
+  SELECT cfg, lex,
          websearch_to_tsquery(cfg, $3) AS qand,
-         (SELECT replace(array_to_tsvector(array_agg(l))::text, ' ', ' | ')::tsquery
-          FROM unnest(tsvector_to_array(to_tsvector(cfg, $3))) l
-          WHERE NOT (l = ANY ($4::text[]))
-             OR NOT EXISTS (SELECT 1 FROM unnest(tsvector_to_array(to_tsvector(cfg, $3))) r WHERE NOT (r = ANY ($4::text[])))
-         ) AS qor,
+         replace(array_to_tsvector(lex)::text, ' ', ' | ')::tsquery AS qor,
+         (SELECT string_agg(replace(array_to_tsvector(ARRAY[x.a, y.b])::text, ' ', ' & '), ' | ')
+          FROM unnest(lex[1:${MAX_PAIR_LEXEMES}]) WITH ORDINALITY x(a, i)
+          JOIN unnest(lex[1:${MAX_PAIR_LEXEMES}]) WITH ORDINALITY y(b, j) ON x.i < y.j)::tsquery AS qtwo,
          EXISTS (SELECT 1 FROM agents.kb_documents d WHERE d.agent_id = $2 AND d.ts_config < cfg::text)
            OR EXISTS (SELECT 1 FROM agents.kb_documents d WHERE d.agent_id = $2 AND d.ts_config > cfg::text) AS stale
   FROM (SELECT ${tsConfigSql(`a.settings->>'lang'`)}::regconfig AS cfg
         FROM agents.agents a WHERE a.tenant_id = $1 AND a.id = $2) agent
+  CROSS JOIN LATERAL (
+    SELECT coalesce(array_agg(l) FILTER (WHERE NOT (l = ANY ($4::text[]))), array_agg(l)) AS lex
+    FROM unnest(tsvector_to_array(to_tsvector(agent.cfg, $3))) l
+  ) terms
 ),
 tagged AS (
   SELECT d.id FROM agents.kb_documents d WHERE d.tenant_id = $1 AND d.agent_id = $2 AND d.tags && $5::text[]
@@ -79,22 +92,38 @@ and_hits AS (
   ORDER BY rank DESC, c.id
   LIMIT $6
 ),
-or_hits AS (
-  SELECT c.id, ts_rank_cd('${RANK_WEIGHTS}', c.tsv, q.qor, ${RANK_NORMALIZATION}) AS rank
+two_hits AS (
+  SELECT c.id, ts_rank_cd('${RANK_WEIGHTS}', c.tsv, q.qtwo, ${RANK_NORMALIZATION}) AS rank
   FROM q CROSS JOIN LATERAL (
     SELECT c.id, c.tsv FROM agents.kb_chunks c
-    WHERE c.agent_id = $2 AND c.tsv @@ q.qor AND c.tenant_id = $1 AND NOT (c.tsv @@ q.qand)
+    WHERE c.agent_id = $2 AND c.tsv @@ q.qtwo AND c.tenant_id = $1
       AND ($5::text[] IS NULL OR c.document_id IN (SELECT id FROM tagged))
     LIMIT $7
   ) c
-  WHERE (SELECT count(*) FROM and_hits) < $6
+  WHERE (SELECT count(*) FROM and_hits) < $6 AND c.id NOT IN (SELECT id FROM and_hits)
+  ORDER BY rank DESC, c.id
+  LIMIT $6
+),
+or_hits AS (
+  SELECT c.id, max(ts_rank_cd('${RANK_WEIGHTS}', c.tsv, q.qor, ${RANK_NORMALIZATION})) AS rank
+  FROM q CROSS JOIN LATERAL unnest(q.lex) AS t(lexeme) CROSS JOIN LATERAL (
+    SELECT c.id, c.tsv FROM agents.kb_chunks c
+    WHERE c.agent_id = $2 AND c.tsv @@ (array_to_tsvector(ARRAY[t.lexeme])::text)::tsquery AND c.tenant_id = $1
+      AND ($5::text[] IS NULL OR c.document_id IN (SELECT id FROM tagged))
+    LIMIT ${MAX_RANKED_PER_LEXEME}
+  ) c
+  WHERE (SELECT count(*) FROM and_hits) + (SELECT count(*) FROM two_hits) < $6
+    AND c.id NOT IN (SELECT id FROM and_hits UNION ALL SELECT id FROM two_hits)
+  GROUP BY c.id
   ORDER BY rank DESC, c.id
   LIMIT $6
 ),
 hits AS (
   SELECT id, 0.5 + rank / 2 AS score, true AS all_terms FROM and_hits
   UNION ALL
-  SELECT id, rank / 2 AS score, false AS all_terms FROM or_hits
+  SELECT id, 0.25 + rank / 4 AS score, false AS all_terms FROM two_hits
+  UNION ALL
+  SELECT id, rank / 4 AS score, false AS all_terms FROM or_hits
 )
 SELECT q.stale, c.id, c.document_id, c.position, c.heading_path, c.content, h.score::float8 AS score, h.all_terms,
        coalesce(d.title, d.name) AS document_name, d.url, d.tags
@@ -124,8 +153,8 @@ export class KbSearchService {
 
   /**
    * The best `query.limit` chunks (1..50) for `query.question`, best first; `[]` for an empty or stop-words-only
-   * question. Chunks matching every term come first (score ≥ 0.5); when fewer than `limit` do, chunks matching some
-   * terms follow (score < 0.5).
+   * question. Chunks matching every term come first (score ≥ 0.5); when fewer than `limit` do, chunks matching at
+   * least two terms follow (0.25 ≤ score < 0.5), then chunks matching one (score < 0.25).
    */
   async search(tenantId: TenantId, agentId: string, query: KbSearchQuery): Promise<KbHit[]> {
     const question = query.question.slice(0, KB_MAX_QUESTION_CHARS).trim();
@@ -194,7 +223,7 @@ export class KbSearchService {
   private async run(params: unknown[]): Promise<HitRow[]> {
     const pool = (this.dataSource.driver as unknown as { master?: Partial<PgPool> }).master;
     if (typeof pool?.query === 'function') {
-      const result = await (pool as PgPool).query({ name: 'agents_kb_search_v1', text: SEARCH_SQL, values: params });
+      const result = await (pool as PgPool).query({ name: 'agents_kb_search_v2', text: SEARCH_SQL, values: params });
       return result.rows as HitRow[];
     }
     return this.dataSource.query<HitRow[]>(SEARCH_SQL, params);

@@ -20,7 +20,7 @@ export interface KbHit {
   text: string;
   /**
    * Relevance in [0, 1), best first. Chunks matching every term of the question score ≥ 0.5; when fewer than `limit`
-   * do, chunks matching only some terms follow with scores < 0.5.
+   * do, chunks matching at least two of its terms follow (0.25 ≤ score < 0.5), then chunks matching one (< 0.25).
    */
   score: number;
   tags: string[];

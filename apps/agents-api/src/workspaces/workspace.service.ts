@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { writeOutboxEvent } from '@chatbot/events';
 import { TenancyAdminService, type TenantContext } from '@chatbot/tenant-auth';
 import { DataSource } from 'typeorm';
+import { AgentCache } from '../agents/agent-cache';
 import { requireWorkspace } from './workspace-access';
 import { WorkspaceRepository } from './workspace.repository';
 
@@ -12,6 +13,7 @@ export class WorkspaceService {
     private readonly repo: WorkspaceRepository,
     private readonly tenancy: TenancyAdminService,
     private readonly dataSource: DataSource,
+    private readonly agentCache: AgentCache,
   ) {}
 
   async get(tenant: TenantContext, workspaceId: string): Promise<Record<string, unknown>> {
@@ -55,6 +57,7 @@ export class WorkspaceService {
       }
       return rows.map((r) => r.id);
     });
+    await this.agentCache.invalidateTenant(id);
     const { revokedKeys } = await this.tenancy.deleteTenant(id);
     return { deletedAgents: agentIds.length, revokedKeys };
   }
