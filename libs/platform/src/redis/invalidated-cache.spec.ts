@@ -23,7 +23,7 @@ describe('InvalidatedCache (real Redis)', () => {
     await publisher.connect();
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     for (const cache of caches) cache.stop();
     publisher.disconnect();
   });
