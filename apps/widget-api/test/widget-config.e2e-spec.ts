@@ -348,6 +348,20 @@ describe('GET /api/widget/config (real Postgres + Redis + BullMQ)', () => {
     expect((await getConfig(b, t, {}, newIp())).status).toBe(200);
   });
 
+  it('X-Forwarded-For from a peer that is not a trusted proxy is ignored: a client cannot rotate it to dodge the limit', async () => {
+    const t = await newAgent();
+    // Only 10.1.2.3 may set the header; the test client connects from 127.0.0.1.
+    const strict = await startService(widgetApiDefinition, { env: { WIDGET_CONFIG_RATE_LIMIT: '3', TRUST_PROXY: '10.1.2.3' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await getConfig(strict, t, {}, newIp())).status);
+      expect(statuses.at(-1)).toBe(429);
+      expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(3);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('the rate limit is shared through Redis: another instance learns the count', async () => {
     const t = await newAgent();
     const ip = newIp();

@@ -43,7 +43,8 @@ export async function createServiceApp<S extends EnvSchema>(
     bodyLimit: config.BODY_LIMIT_BYTES,
     // Path parameters carry ids chosen by clients (TIXAE user ids up to 200 characters, percent-encoded).
     routerOptions: { maxParamLength: 1024 },
-    trustProxy: true,
+    // A client's own X-Forwarded-For counts only when the peer is a trusted proxy (TRUST_PROXY).
+    trustProxy: config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY.split(',').map((part) => part.trim()),
     return503OnClosing: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(definition.rootModule(config, logger), adapter, {

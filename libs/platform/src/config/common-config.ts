@@ -87,6 +87,22 @@ export const commonEnvSchema = {
     default: 'true',
     description: 'Serve Swagger UI at /docs and OpenAPI JSON at /docs-json.',
   }),
+  TRUST_PROXY: envVar(
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .refine(
+        (value) => value === 'true' || value === 'false' || value.split(',').every((part) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(part.trim())),
+        'must be true, false, or a comma-separated list of IPs, CIDRs and loopback|linklocal|uniquelocal',
+      ),
+    {
+      default: 'loopback,linklocal,uniquelocal',
+      description:
+        'Which peers may set X-Forwarded-For (the client IP used by rate limits and logs): a comma-separated list of ' +
+        'IPs, CIDRs and the presets loopback, linklocal, uniquelocal (private networks: ingress controllers, sidecars); ' +
+        'true trusts every peer (only behind a proxy that overwrites the header), false none.',
+    },
+  ),
 } as const;
 
 export type CommonConfig = ConfigOf<typeof commonEnvSchema>;
