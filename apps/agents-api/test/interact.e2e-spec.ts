@@ -363,15 +363,24 @@ describe('agents-api: Chat Interact and Configure State (real Postgres + Redis)'
       // A change behind the service's back (no invalidation published) is not seen: the replica serves its copy.
       await db.query(`UPDATE agents.agents SET settings = jsonb_set(settings, '{vg_initMessages}', '["Behind its back"]') WHERE id = $1`, [agent.id]);
       expect(firstText(await launchOn(replica.baseUrl, 'u1b'))).toBe('Version one');
-      // Edited through the other instance: the replica's next request already sees the edit, not its cached copy.
+      // Edited through the other instance: the replica drops its copy as soon as the invalidation arrives (pub/sub,
+      // milliseconds; allowed 2 s here against a TTL of 5 minutes).
+      const soon = async <T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
+        const deadline = Date.now() + 2000;
+        for (;;) {
+          const value = await probe();
+          if (done(value) || Date.now() > deadline) return value;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      };
       const edited = await call('POST', `/agents/${agent.id}`, t.apiKey, { agent: { vg_initMessages: ['Version two'] } });
       expect(edited.status).toBe(200);
-      expect(firstText(await launchOn(replica.baseUrl, 'u2'))).toBe('Version two');
+      expect(firstText(await soon(() => launchOn(replica.baseUrl, 'u2'), (r) => firstText(r) === 'Version two'))).toBe('Version two');
       // Disabled, then deleted, through the other instance.
       expect((await call('PATCH', `/agents/${agent.id}`, t.apiKey, { agent: { disabled: true } })).status).toBe(200);
-      expect((await launchOn(replica.baseUrl, 'u3')).status).toBe(403);
+      expect((await soon(() => launchOn(replica.baseUrl, 'u3'), (r) => r.status === 403)).status).toBe(403);
       expect((await call('DELETE', `/agents/${agent.id}`, t.apiKey)).status).toBe(200);
-      expect((await launchOn(replica.baseUrl, 'u4')).status).toBe(404);
+      expect((await soon(() => launchOn(replica.baseUrl, 'u4'), (r) => r.status === 404)).status).toBe(404);
     } finally {
       await replica.close();
     }

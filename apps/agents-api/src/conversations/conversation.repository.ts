@@ -24,25 +24,36 @@ export class ConversationRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * The conversation of (agent, user), created if missing, locked until the transaction ends — in one statement: the
-   * no-op ON CONFLICT update takes the row lock of an existing row, and `xmax = 0` tells a fresh insert.
+   * The conversation of (agent, user), created if missing, locked until the transaction ends, with its turns so far
+   * (wire shape) — in one statement: the no-op ON CONFLICT update takes the row lock of an existing row, and
+   * `xmax = 0` tells a fresh insert. The turns subquery reads the statement's snapshot, which predates a lock wait:
+   * when a concurrent writer committed turns meanwhile, fewer turns than `next_seq` come back and they are read again.
    */
   async lockOrCreate(
     manager: EntityManager,
     key: { tenantId: TenantId; agentId: string; userId: string },
     origin: ConversationOrigin,
-  ): Promise<{ conversation: ConversationEntity; created: boolean }> {
-    const rows = await manager.query<(ConversationRow & { created: boolean })[]>(
-      `INSERT INTO agents.conversations AS c (tenant_id, agent_id, user_id, origin)
-       VALUES ($1, $2, $3, $4)
-       ON CONFLICT (agent_id, user_id) DO UPDATE SET user_id = excluded.user_id
-       WHERE c.tenant_id = excluded.tenant_id
-       RETURNING c.*, (c.xmax = 0) AS created`,
+  ): Promise<{ conversation: ConversationEntity; created: boolean; turns: WireTurn[] }> {
+    const rows = await manager.query<(ConversationRow & { created: boolean; turns: WireTurn[] })[]>(
+      `WITH c AS (
+         INSERT INTO agents.conversations AS c (tenant_id, agent_id, user_id, origin)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (agent_id, user_id) DO UPDATE SET user_id = excluded.user_id
+         WHERE c.tenant_id = excluded.tenant_id
+         RETURNING c.*, (c.xmax = 0) AS created
+       )
+       SELECT c.*,
+              (SELECT coalesce(json_agg(json_build_object('from', t.sender, 'messages', t.messages,
+                                                          'ts', floor(extract(epoch FROM t.ts) * 1000)) ORDER BY t.seq), '[]')
+               FROM agents.conversation_turns t WHERE t.conversation_id = c.id) AS turns
+       FROM c`,
       [key.tenantId, key.agentId, key.userId, origin],
     );
     const row = rows[0];
     if (!row) throw new Error(`conversation of ${key.userId} belongs to another tenant`); // agent ids are tenant-scoped
-    return { conversation: conversationFromRow(row), created: row.created };
+    const conversation = conversationFromRow(row);
+    const turns = row.turns.length === conversation.nextSeq ? row.turns : await this.wireTurns(conversation.id, manager);
+    return { conversation, created: row.created, turns };
   }
 
   /** Locks an existing conversation; null when there is none. */
@@ -111,8 +122,8 @@ export class ConversationRepository {
   }
 
   /** Every turn of a conversation in order, in the wire shape (no entity mapping: this is on every interact). */
-  async wireTurns(conversationId: string): Promise<WireTurn[]> {
-    return this.dataSource.query<WireTurn[]>(
+  async wireTurns(conversationId: string, manager?: EntityManager): Promise<WireTurn[]> {
+    return (manager ?? this.dataSource.manager).query<WireTurn[]>(
       `SELECT sender AS "from", messages, floor(extract(epoch FROM ts) * 1000)::float8 AS ts
        FROM agents.conversation_turns WHERE conversation_id = $1 ORDER BY seq`,
       [conversationId],

@@ -49,6 +49,8 @@ const FREE_METADATA = ['name', 'email', 'image', 'phone', 'browser', 'profilePic
 
 interface PhaseOne {
   conversation: ConversationEntity;
+  /** Every turn after phase one (the response's `turns` when no engine reply follows). */
+  turns: WireTurn[];
   actionMessages: WireMessage[];
   engineQuestion: string | null;
   history: EngineHistoryEntry[];
@@ -89,7 +91,7 @@ export class ConversationsService {
 
     const one = await this.dataSource.transaction(async (m): Promise<PhaseOne> => {
       const events: ConversationEvent[] = [];
-      const { conversation: c, created } = await this.conversations.lockOrCreate(
+      const { conversation: c, created, turns: before } = await this.conversations.lockOrCreate(
         m,
         { tenantId: tenant.tenantId, agentId: agent.id, userId },
         body.origin ?? body.transcriptMetadata?.origin ?? 'web-chat',
@@ -135,14 +137,16 @@ export class ConversationsService {
       }
       if (bot.length > 0) turns.push({ sender: 'bot', messages: bot, ts: new Date(now) });
 
-      const history = engineQuestion !== null && this.engines.engineFor(engineAgent(agent)).name !== 'offline' ? await this.history(m, c.id) : [];
+      const history = engineQuestion !== null && this.engines.engineFor(engineAgent(agent)).name !== 'offline' ? historyOf(before) : [];
       await this.conversations.appendTurns(m, c, turns, 1);
       for (const t of turns) for (const msg of t.messages) events.push(messageSent(c, msg, null));
       await writeEvents(m, events);
-      return { conversation: c, actionMessages: bot, engineQuestion, history };
+      const after = [...before, ...turns.filter((t) => t.messages.length > 0).map((t) => ({ from: t.sender, messages: t.messages, ts: t.ts.getTime() }))];
+      return { conversation: c, turns: after, actionMessages: bot, engineQuestion, history };
     });
 
     let conversation = one.conversation;
+    let turns: WireTurn[] | undefined = one.turns;
     let actionMessages = one.actionMessages;
     let appError: string | null = early?.appError ?? null;
     if (one.engineQuestion !== null) {
@@ -164,10 +168,11 @@ export class ConversationsService {
       });
       if (!two) throw new NotFoundException(`Conversation of user ${userId} was deleted`);
       conversation = two.conversation;
+      turns = undefined; // read again: the reply (and anything written meanwhile) is in
       actionMessages = two.messages;
       if (two.messages.length === 0) appError = appError ?? 'The reply was discarded: a human operator took over the conversation';
     }
-    return this.respond(agent, conversation, actionMessages, appError);
+    return this.respond(agent, conversation, actionMessages, appError, turns);
   }
 
   async getState(tenant: TenantContext, agentId: string, userId: string): Promise<InteractResponse> {
@@ -259,21 +264,14 @@ export class ConversationsService {
     return { reply: outcome.reply, appError };
   }
 
-  private async history(m: EntityManager, conversationId: string): Promise<EngineHistoryEntry[]> {
-    const rows = await m.query<{ sender: 'human' | 'bot'; messages: WireMessage[] }[]>(
-      `SELECT sender, messages FROM agents.conversation_turns WHERE conversation_id = $1 ORDER BY seq DESC LIMIT ${HISTORY_TURNS}`,
-      [conversationId],
-    );
-    const out: EngineHistoryEntry[] = [];
-    for (const row of rows.reverse()) {
-      const text = row.messages.map(messageText).filter((t): t is string => !!t).join('\n');
-      if (text) out.push({ from: row.sender, text });
-    }
-    return out;
-  }
-
-  private async respond(agent: CachedAgent, c: ConversationEntity, actionMessages: WireMessage[], appError: string | null): Promise<InteractResponse> {
-    const turns = await this.conversations.wireTurns(c.id);
+  private async respond(
+    agent: CachedAgent,
+    c: ConversationEntity,
+    actionMessages: WireMessage[],
+    appError: string | null,
+    known?: WireTurn[],
+  ): Promise<InteractResponse> {
+    const turns = known ?? (await this.conversations.wireTurns(c.id));
     return {
       platformName: agent.platform,
       success: true,
@@ -303,6 +301,16 @@ export class ConversationsService {
       : [];
     if (rows.length === 0) throw fieldError('chatAssignedTo', `No client ${clientId} in this workspace`);
   }
+}
+
+/** The engine's view of the last turns before this exchange. */
+function historyOf(turns: readonly WireTurn[]): EngineHistoryEntry[] {
+  const out: EngineHistoryEntry[] = [];
+  for (const turn of turns.slice(-HISTORY_TURNS)) {
+    const text = turn.messages.map(messageText).filter((t): t is string => !!t).join('\n');
+    if (text) out.push({ from: turn.from, text });
+  }
+  return out;
 }
 
 function checkUserId(userId: string): void {

@@ -50,12 +50,18 @@ export class InvalidatedCache<V> {
     return this.subscribed && this.options.ttlMs > 0;
   }
 
-  async start(): Promise<void> {
+  /** Connects and subscribes; resolves once entries can be served, or after `waitMs` (Redis down: bypassed). */
+  async start(waitMs = 2000): Promise<void> {
+    let onSubscribed: () => void = () => undefined;
+    const subscribedOnce = new Promise<void>((resolve) => (onSubscribed = resolve));
     this.subscriber.on('message', (_channel: string, message: string) => this.drop(message));
     this.subscriber.on('ready', () => {
       this.clear(); // whatever was published while we were away is unknown
       this.subscriber.subscribe(this.options.channel).then(
-        () => (this.subscribed = true),
+        () => {
+          this.subscribed = true;
+          onSubscribed();
+        },
         () => (this.subscribed = false),
       );
     });
@@ -65,6 +71,9 @@ export class InvalidatedCache<V> {
     });
     try {
       await this.subscriber.connect();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([subscribedOnce, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      clearTimeout(timer);
     } catch (err) {
       this.options.logger?.warn({ err: { message: (err as Error).message }, cache: this.options.name }, 'cache bypassed: redis unavailable');
     }
