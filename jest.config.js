@@ -22,7 +22,7 @@ module.exports = {
   // NestJS 12 (and a few of its dependencies) ship ESM only: transform those to CommonJS like our own code.
   transformIgnorePatterns: [`^(?!.*/node_modules/(${ESM_ONLY.join('|')})/).*/node_modules/`],
   moduleNameMapper: {
-    '^@chatbot/(tenant-auth|database|events|testing|platform|webhooks)$': '<rootDir>/libs/$1/src',
+    '^@chatbot/(tenant-auth|database|events|testing|platform|webhooks|kb)$': '<rootDir>/libs/$1/src',
   },
   modulePathIgnorePatterns: ['<rootDir>/apps/.*/dist/', '<rootDir>/libs/.*/dist/'],
   globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',

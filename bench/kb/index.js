@@ -3,7 +3,8 @@
 /*
  * bench/kb: knowledge-base retrieval over 100k generated chunks, and ingestion throughput through the real path.
  *
- *   - agents-api (built, `apps/agents-api/dist/main.js`) runs in a child process (ingestion worker on, the default);
+ *   - agents-api (built, `apps/agents-api/dist/main.js`) runs in a child process; the worker (`apps/worker/dist/main.js`,
+ *     which runs the ingestion jobs) in another, started just before the ingestion part (the query part is unchanged);
  *     a fresh database is migrated, a tenant made with the CLI, an agent created (lang en).
  *   - 100k chunks (BENCH_CHUNKS) are generated: BENCH_DOCS documents written straight into agents.kb_documents and
  *     their chunks with INSERT ... SELECT FROM unnest(...), computing the weighted tsvector exactly like the ingestion
@@ -13,8 +14,8 @@
  *   - query: `POST /v3/agents/:id/kb/query` with generated questions (top 5), closed loop, BENCH_CONCURRENCY (1 and 4)
  *     in flight for BENCH_SECONDS; the same client then runs against a bare Fastify child answering the same bytes.
  *     BENCH_ROUNDS rounds, medians reported. Target: p99 ≤ 20 ms at concurrency 1.
- *   - ingestion: BENCH_INGEST_FILES markdown files uploaded as multipart to `POST /kb` (queued, extracted, chunked,
- *     indexed by the BullMQ worker inside agents-api) until every one is `ready`: chunks/s. Raw text documents through
+ *   - ingestion: BENCH_INGEST_FILES markdown files uploaded as multipart to `POST /kb` (queued by agents-api, extracted,
+ *     chunked and indexed by the worker's BullMQ processor, KB_INGESTION_CONCURRENCY as configured, default 2) until every one is `ready`: chunks/s. Raw text documents through
  *     the synchronous JSON path are measured too.
  *
  * Run: `npm run bench -- kb` (builds first). Everything it creates (database chatbot_bench_kb_*, Redis keys under a
@@ -271,7 +272,9 @@ async function main() {
       }
     }
 
-    // --- ingestion through the real path -------------------------------------------------------------------------
+    // --- ingestion through the real path (agents-api enqueues, the worker ingests) --------------------------------
+    const workerPort = await freePort();
+    await procs.start('worker', ['apps/worker/dist/main.js'], { ...env, WORKER_PORT: String(workerPort), KB_EMBEDDINGS: 'off' }, `http://127.0.0.1:${workerPort}/health/ready`);
     const files = Array.from({ length: SETTINGS.ingestFiles }, (_, f) => {
       const topic = [zipf(), zipf(), zipf()];
       const sections = Array.from({ length: SETTINGS.chunksPerFile }, (_, c) => `## ${topic[0]} part ${c + 1}\n\n${paragraph(topic, 4)}\n\n${paragraph(topic, 4)}`);

@@ -1,13 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { EVENTS_ENTITIES } from '@chatbot/events';
+import { KB_ENTITIES } from '@chatbot/kb';
 import { type AppLogger, PlatformModule } from '@chatbot/platform';
 import { TENANCY_ENTITIES, TenantAuthModule } from '@chatbot/tenant-auth';
 import { AgentEntity } from './agents/agent.entity';
 import { AgentsModule } from './agents/agents.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import type { AgentsApiConfig } from './config/agents-api.config';
-import { KbChunkEntity } from './kb/kb-chunk.entity';
-import { KbDocumentEntity } from './kb/kb-document.entity';
 import { KbModule } from './kb/kb.module';
 import { ConversationEntity } from './conversations/conversation.entity';
 import { ConversationTurnEntity } from './conversations/conversation-turn.entity';
@@ -28,7 +27,7 @@ export class AppModule {
           serviceName: 'agents-api',
           config,
           logger,
-          entities: [...TENANCY_ENTITIES, ...EVENTS_ENTITIES, AgentEntity, OrgEntity, ClientEntity, ConversationEntity, ConversationTurnEntity, KbDocumentEntity, KbChunkEntity],
+          entities: [...TENANCY_ENTITIES, ...EVENTS_ENTITIES, AgentEntity, OrgEntity, ClientEntity, ConversationEntity, ConversationTurnEntity, ...KB_ENTITIES],
           errorBody: tixaeErrorBody,
         }),
         TenantAuthModule.forRoot(),

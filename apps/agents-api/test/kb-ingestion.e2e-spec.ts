@@ -1,9 +1,9 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import { type RunningService, type TestTenant, TestTenants, request, startService, waitFor } from '@chatbot/testing';
+import { type IsolatedEnvironment, type RunningService, type TestTenant, TestTenants, isolatedEnvironment, request, startService, waitFor } from '@chatbot/testing';
+import { workerDefinition } from '../../worker/src/app.definition';
 import { agentsApiDefinition } from '../src/app.definition';
-import { KbVectorService } from '../src/kb/retrieval/kb-vector.service';
 import { makeDocx, makePdf } from './fixtures/kb/files';
 
 interface Env<T> {
@@ -26,6 +26,7 @@ interface Doc {
   contentHash: string | null;
   mimeType: string | null;
   nextRefreshAt: number | null;
+  lastIngestedAt: number | null;
   pageCounts?: { total: number; pending: number; processing: number; ready: number; failed: number };
 }
 interface Hit {
@@ -54,7 +55,7 @@ class Site {
   private server!: Server;
   base = '';
 
-  async start(): Promise<void> {
+  async start(host = '127.0.0.1'): Promise<void> {
     this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
       const path = req.url ?? '/';
       const count = (this.hits.get(path) ?? 0) + 1;
@@ -72,8 +73,8 @@ class Site {
       if (page?.delayMs) setTimeout(send, page.delayMs);
       else send();
     });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => this.server.listen(0, host, resolve));
+    this.base = `http://${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
   url(path: string): string {
@@ -102,8 +103,14 @@ const TEST_ENV = {
   KB_EMBEDDINGS: 'off',
 };
 
-describe('agents-api: knowledge-base ingestion (files, URLs, sitemaps; real Postgres + Redis)', () => {
+/**
+ * agents-api validates, stores the `pending` document and enqueues; the worker (apps/worker, started beside it on a
+ * database and Redis prefix of their own) fetches, extracts, chunks and indexes, and publishes the status changes.
+ */
+describe('knowledge-base ingestion through agents-api and the worker (files, URLs, sitemaps; real Postgres + Redis)', () => {
+  let isolated: IsolatedEnvironment;
   let api: RunningService;
+  let worker: RunningService;
   let tenants: TestTenants;
   let db: Client;
   let site: Site;
@@ -113,9 +120,11 @@ describe('agents-api: knowledge-base ingestion (files, URLs, sitemaps; real Post
   beforeAll(async () => {
     site = new Site();
     await site.start();
-    tenants = await TestTenants.open();
-    api = await startService(agentsApiDefinition, { env: TEST_ENV });
-    db = new Client({ connectionString: process.env['DATABASE_URL'] });
+    isolated = await isolatedEnvironment();
+    tenants = await TestTenants.open(isolated.env);
+    api = await startService(agentsApiDefinition, { env: { ...isolated.env, ...TEST_ENV } });
+    worker = await startService(workerDefinition, { env: { ...isolated.env, ...TEST_ENV } });
+    db = new Client({ connectionString: isolated.env.DATABASE_URL });
     await db.connect();
     t = await tenants.create();
     agentId = (await createAgent(t)).ID;
@@ -123,9 +132,11 @@ describe('agents-api: knowledge-base ingestion (files, URLs, sitemaps; real Post
 
   afterAll(async () => {
     await api?.close();
+    await worker?.close();
     await tenants?.close();
     await db?.end();
     await site?.close();
+    await isolated?.drop();
   });
 
   const call = <T>(method: string, path: string, key: string, body?: unknown) =>
@@ -289,6 +300,30 @@ describe('agents-api: knowledge-base ingestion (files, URLs, sitemaps; real Post
       expect(site.hits.get('/missing')).toBe(1);
     });
 
+    it("the worker's status changes raise kb_status_changed through the outbox (pending → ready, → failed), relayed", async () => {
+      const other = await tenants.create();
+      const agent = (await createAgent(other)).ID;
+      const events = async () =>
+        (
+          await db.query<{ status: string; published: boolean }>(
+            `SELECT payload->>'status' AS status, published_at IS NOT NULL AS published FROM events.outbox
+             WHERE tenant_id = $1 AND event_type = 'kb_status_changed' AND aggregate_id = $2 ORDER BY created_at, id`,
+            [other.tenantId, agent],
+          )
+        ).rows;
+      site.pages.set('/status', { body: page('Status', '<p>The quibbleton status page.</p>') });
+      const ok = await call<Doc>('POST', `/${agent}/kb`, other.apiKey, { sourceType: 'url', urls: [site.url('/status')] });
+      expect(ok.status).toBe(200);
+      await waitFor(async () => (await getDoc(ok.body.data.ID, agent, other.apiKey)).status === 'ready', { timeoutMs: 15000, what: 'the url document' });
+      expect((await events()).map((e) => e.status)).toEqual(['indexing', 'ready']);
+      await call('DELETE', `/${agent}/kb/${ok.body.data.ID}`, other.apiKey);
+      const bad = await call<Doc>('POST', `/${agent}/kb`, other.apiKey, { sourceType: 'url', urls: [site.url('/no-such-page')] });
+      await waitFor(async () => (await getDoc(bad.body.data.ID, agent, other.apiKey)).status === 'failed', { timeoutMs: 15000, what: 'the failing document' });
+      expect((await events()).map((e) => e.status)).toEqual(['indexing', 'ready', 'empty', 'indexing', 'failed']);
+      // The worker's outbox relay publishes them (the widget projection and webhooks are fed from there).
+      await waitFor(async () => (await events()).every((e) => e.published), { timeoutMs: 10000, what: 'the relay to publish the events' });
+    });
+
     it('connection refused is retried with backoff, then fails with the reason', async () => {
       const closed = new Site();
       await closed.start();
@@ -323,14 +358,19 @@ describe('agents-api: knowledge-base ingestion (files, URLs, sitemaps; real Post
       expect(first.nextRefreshAt).toBeGreaterThan(Date.now() + 5.9 * 3600_000);
       const firstChunks = await chunkRows(first.ID);
 
-      // Due, unchanged: fetched again, same hash, same chunk rows.
+      // Due, unchanged: fetched again, same hash, same chunk rows (the status stays ready throughout).
       const fetches = site.hits.get('/news') ?? 0;
       await db.query(`UPDATE agents.kb_documents SET next_refresh_at = now() - interval '1 second' WHERE id = $1`, [first.ID]);
-      await waitFor(async () => (site.hits.get('/news') ?? 0) > fetches && (await getDoc(first.ID)).nextRefreshAt! > Date.now() + 3600_000, {
-        timeoutMs: 10000,
-        what: 'the unchanged refresh',
-      });
-      await waitFor(async () => (await getDoc(first.ID)).status === 'ready', { timeoutMs: 5000 });
+      // Done when the job wrote its result (lastIngestedAt), not merely when it fetched: a job still running would
+      // otherwise push next_refresh_at ahead again after the next step made it due.
+      await waitFor(
+        async () => {
+          const doc = await getDoc(first.ID);
+          return (site.hits.get('/news') ?? 0) > fetches && doc.lastIngestedAt! > first.lastIngestedAt! && doc.nextRefreshAt! > Date.now() + 3600_000;
+        },
+        { timeoutMs: 10000, what: 'the unchanged refresh' },
+      );
+      expect((await getDoc(first.ID)).status).toBe('ready');
       expect(await chunkRows(first.ID)).toEqual(firstChunks);
 
       // Due, changed: new chunks, new hash; the old text is gone.
@@ -430,48 +470,75 @@ describe('agents-api: knowledge-base ingestion (files, URLs, sitemaps; real Post
   });
 });
 
-describe('agents-api: embeddings configured without the vector extension', () => {
+describe('knowledge-base sources and the SSRF guard (KB_SSRF_PROTECTION=on, as in production)', () => {
+  let isolated: IsolatedEnvironment;
   let api: RunningService;
+  let worker: RunningService;
   let tenants: TestTenants;
-  let fake: Server;
-  let embedCalls = 0;
+  let site: Site;
+  let t: TestTenant;
+  let agentId: string;
 
   beforeAll(async () => {
-    fake = createServer((_req, res) => {
-      embedCalls += 1;
-      res.writeHead(500).end('{}');
-    });
-    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
-    tenants = await TestTenants.open();
-    api = await startService(agentsApiDefinition, {
-      env: { ...TEST_ENV, KB_EMBEDDINGS: 'auto', GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: `http://127.0.0.1:${(fake.address() as AddressInfo).port}`, CHAT_ENGINE: 'offline' },
-    });
+    site = new Site();
+    await site.start('127.0.0.2'); // loopback too (127.0.0.0/8), but not what localhost resolves to
+    isolated = await isolatedEnvironment();
+    tenants = await TestTenants.open(isolated.env);
+    const env = { ...isolated.env, ...TEST_ENV, KB_SSRF_PROTECTION: 'on' };
+    // agents-api lets the site's address through (allowlisted); the worker does not, so the job-time check shows too.
+    api = await startService(agentsApiDefinition, { env: { ...env, KB_SSRF_ALLOWLIST: '127.0.0.2' } });
+    worker = await startService(workerDefinition, { env: { ...env, KB_SSRF_ALLOWLIST: '' } });
+    t = await tenants.create();
+    const agent = await request<Env<{ ID: string }>>('POST', `${api.baseUrl}/v3/agents`, { key: t.apiKey, body: { agent: { title: 'Guarded' } } });
+    agentId = agent.body.data.ID;
   });
 
   afterAll(async () => {
     await api?.close();
+    await worker?.close();
     await tenants?.close();
-    await new Promise((resolve) => fake?.close(resolve));
+    await site?.close();
+    await isolated?.drop();
   });
 
-  it('answers from full-text search with no error, and says so in one log line', async () => {
-    const vectors = api.app.get(KbVectorService);
-    const warn = jest.spyOn((vectors as unknown as { logger: { warn: (m: string) => void } }).logger, 'warn').mockImplementation(() => undefined);
-    const t = await tenants.create();
-    const key = t.apiKey;
-    const agent = await request<Env<{ ID: string }>>('POST', `${api.baseUrl}/v3/agents`, { key, body: { agent: { title: 'Hybrid?' } } });
-    const agentId = agent.body.data.ID;
-    const doc = await request<Env<Doc>>('POST', `${api.baseUrl}/v3/agents/${agentId}/kb`, { key, body: { name: 'Tea', content: 'Green tea steeps for two minutes at eighty degrees.' } });
-    expect(doc.status).toBe(200);
-    for (let i = 0; i < 3; i += 1) {
-      const res = await request<Env<{ chunks: Hit[] }>>('POST', `${api.baseUrl}/v3/agents/${agentId}/kb/query`, { key, body: { question: 'green tea steeping' } });
-      expect(res.status).toBe(200);
-      expect(res.body.data.chunks[0]).toMatchObject({ documentId: doc.body.data.ID });
-    }
-    expect(await vectors.detect()).toEqual({ enabled: false, reason: expect.stringMatching(/vector extension/) });
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn.mock.calls[0]?.[0]).toMatch(/embeddings provider gemini is configured but the Postgres vector extension .* full-text search only/);
-    expect(embedCalls).toBe(0);
-    warn.mockRestore();
+  const post = (body: unknown) => request<Env<Doc | Doc[]>>('POST', `${api.baseUrl}/v3/agents/${agentId}/kb`, { key: t.apiKey, body });
+
+  it.each([
+    ['a private address', { sourceType: 'url', urls: ['http://10.1.2.3/intranet'] }, 'urls', /10\.1\.2\.3 .*private/],
+    ['the cloud metadata address, among good URLs', { sourceType: 'url', urls: ['https://93.184.216.34/ok', 'http://169.254.169.254/latest/meta-data/'] }, 'urls', /169\.254\.169\.254/],
+    ['loopback by name (resolved)', { sourceType: 'sitemap', sitemapUrl: 'http://localhost:9/sitemap.xml' }, 'sitemapUrl', /refused to connect to (127\.0\.0\.1|::1)/],
+    ['IPv6 loopback', { sourceType: 'url', urls: ['http://[::1]:9/x'] }, 'urls', /::1/],
+  ])('%s: 400 at POST time naming the field, and nothing is stored', async (_name, body, field, reason) => {
+    const before = await request<Env<Doc[]>>('GET', `${api.baseUrl}/v3/agents/${agentId}/kb?limit=100`, { key: t.apiKey });
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ success: false, statusCode: 400 });
+    expect(res.body.message).toMatch(/not reachable for knowledge-base ingestion/);
+    expect(res.body.message).toMatch(reason);
+    expect((res.body as unknown as { details: { field: string }[] }).details).toEqual([expect.objectContaining({ field })]);
+    const after = await request<Env<Doc[]>>('GET', `${api.baseUrl}/v3/agents/${agentId}/kb?limit=100`, { key: t.apiKey });
+    expect(after.body.data).toHaveLength(before.body.data.length);
+  });
+
+  it('a public address is accepted (pending); an allowlisted private one too, and the worker still checks every fetch', async () => {
+    const publicUrl = await post({ sourceType: 'url', urls: ['http://93.184.216.34/page'] });
+    expect(publicUrl.status).toBe(200);
+    expect(publicUrl.body.data).toMatchObject({ status: 'pending' });
+    await request('DELETE', `${api.baseUrl}/v3/agents/${agentId}/kb/${(publicUrl.body.data as Doc).ID}`, { key: t.apiKey });
+
+    site.pages.set('/inside', { body: page('Inside', '<p>Only reachable on the loopback interface.</p>') });
+    const allowed = await post({ sourceType: 'url', urls: [site.url('/inside')] });
+    expect(allowed.status).toBe(200);
+    const id = (allowed.body.data as Doc).ID;
+    let doc: Doc | undefined;
+    await waitFor(
+      async () => {
+        doc = (await request<Env<Doc>>('GET', `${api.baseUrl}/v3/agents/${agentId}/kb/${id}`, { key: t.apiKey })).body.data;
+        return doc.status === 'failed';
+      },
+      { timeoutMs: 15000, what: 'the job-time SSRF refusal' },
+    );
+    expect(doc?.error).toMatch(/blocked by the SSRF guard: refused to connect to 127\.0\.0\.2 \(loopback\)/);
+    expect(site.hits.get('/inside')).toBeUndefined();
   });
 });

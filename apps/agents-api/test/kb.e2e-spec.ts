@@ -3,10 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { type RunningService, type TestTenant, TestTenants, request, startService } from '@chatbot/testing';
+import { KbDocumentEntity, KbIngestionService } from '@chatbot/kb';
 import { asTenantId } from '@chatbot/tenant-auth';
 import { agentsApiDefinition } from '../src/app.definition';
-import { KbDocumentEntity } from '../src/kb/kb-document.entity';
-import { KbIngestionService } from '../src/kb/kb-ingestion.service';
 import { KbSearchService } from '../src/kb/kb-search.service';
 
 interface Env<T> {

@@ -1,8 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { EVENTS_ENTITIES } from '@chatbot/events';
+import { KB_ENTITIES } from '@chatbot/kb';
 import { type AppLogger, PlatformModule } from '@chatbot/platform';
 import { WEBHOOK_ENTITIES, WebhooksCoreModule } from '@chatbot/webhooks';
 import type { WorkerConfig } from './config/worker.config';
+import { KbIngestionModule } from './kb/kb-ingestion.module';
 import { WebhookPipelineModule } from './webhooks/webhook-pipeline.module';
 
 @Module({})
@@ -11,9 +13,10 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({ serviceName: 'worker', config, logger, entities: [...EVENTS_ENTITIES, ...WEBHOOK_ENTITIES] }),
+        PlatformModule.forRoot({ serviceName: 'worker', config, logger, entities: [...EVENTS_ENTITIES, ...WEBHOOK_ENTITIES, ...KB_ENTITIES] }),
         WebhooksCoreModule.forRoot(config),
         WebhookPipelineModule,
+        KbIngestionModule,
       ],
     };
   }

@@ -14,13 +14,28 @@ export const QUEUES = {
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
+/** A knowledge-base job names one document (agents schema); the worker loads everything else from Postgres. */
+export interface KbDocumentJob {
+  tenantId: string;
+  agentId: string;
+  documentId: string;
+}
+
 export interface JobPayloads {
   [QUEUES.eventFanout]: { 'fan-out': { event: EventEnvelope } };
   /** The event and message live in Postgres (business.webhook_events / webhook_messages); the job only points at them. */
   [QUEUES.webhookDelivery]: { deliver: { tenantId: string; webhookId: string; eventId: string } };
+  /**
+   * Produced by agents-api (new url/sitemap/file sources, embeddings of raw text indexed in the request) and by the
+   * worker itself (a sitemap's pages, due refreshes); processed by the worker.
+   */
   [QUEUES.kbIngestion]: {
-    ingest: { tenantId: string; agentId: string; documentId: string };
-    refresh: { tenantId: string; agentId: string; documentId: string };
+    /** Fetch or load, extract, chunk and index a `pending` document (then embed its chunks). */
+    ingest: KbDocumentJob;
+    /** Re-fetch a url/sitemap source whose refreshRate period passed (re-indexed only if its text changed). */
+    refresh: KbDocumentJob;
+    /** Embed the chunks of a document that were indexed elsewhere (raw text, indexed in the request). */
+    embed: KbDocumentJob;
   };
   [QUEUES.integrationSync]: { 'sync-lead': { tenantId: string; provider: string; event: EventEnvelope } };
   [QUEUES.widgetProjection]: { project: { event: EventEnvelope<ProjectionEventType> } };
@@ -47,6 +62,8 @@ export const jobIds = {
   redelivery: (eventId: string, webhookId: string, nonce: string): string => `${eventId}.${webhookId}.re.${nonce}`,
   isRedelivery: (jobId: string | undefined): boolean => jobId?.includes('.re.') ?? false,
   ingestion: (documentId: string, version: number | string): string => `${documentId}.${version}`,
+  /** One embedding job per indexed text (`contentHash`: a prefix of the text's sha256). */
+  embedding: (documentId: string, contentHash: string): string => `${documentId}.embed.${contentHash}`,
   projection: (eventId: string): string => eventId,
 };
 

@@ -1,3 +1,4 @@
+import { kbSharedEnvSchema } from '@chatbot/kb';
 import { type ConfigOf, commonEnvSchema, envVar, intSchema, portSchema } from '@chatbot/platform';
 import { z } from 'zod';
 
@@ -51,59 +52,10 @@ export const agentsApiEnvSchema = {
     default: 'local-model',
     description: 'Model name sent to the OpenAI-compatible server (llama.cpp ignores it; Ollama needs a pulled model).',
   }),
-  KB_INGESTION_CONCURRENCY: envVar(intSchema(0, 64), {
-    default: '2',
-    description:
-      'Knowledge-base ingestion jobs (url, sitemap, file sources) this process runs at once, and whether it runs the ' +
-      'refresh scheduler. 0 = this replica only serves the API (another replica of the same image ingests).',
-  }),
+  ...kbSharedEnvSchema,
   KB_MAX_UPLOAD_BYTES: envVar(intSchema(1024, 209715200), {
     default: '20971520',
     description: 'Largest knowledge-base file upload (multipart POST /v3/agents/:agentId/kb) in bytes; larger uploads answer 413.',
-  }),
-  KB_FETCH_TIMEOUT_MS: envVar(intSchema(100, 300000), {
-    default: '15000',
-    description: 'Timeout of one fetch of a knowledge-base URL or sitemap (connect, headers and body).',
-  }),
-  KB_FETCH_MAX_BYTES: envVar(intSchema(1024, 209715200), {
-    default: '10485760',
-    description: 'Largest page, file or sitemap a knowledge-base fetch reads, in bytes; larger ones fail the document.',
-  }),
-  KB_SSRF_PROTECTION: envVar(z.enum(['auto', 'on', 'off'], { message: 'must be auto, on or off' }), {
-    default: 'auto',
-    description:
-      'Refuse knowledge-base fetches (url and sitemap sources) to private, loopback, link-local and metadata addresses. ' +
-      'auto = on when NODE_ENV=production.',
-  }),
-  KB_SSRF_ALLOWLIST: envVar(z.string(), {
-    default: '',
-    description: 'Comma-separated CIDRs, IPs or hostnames knowledge-base fetches may reach despite the SSRF guard (intranet sites).',
-  }),
-  KB_INGEST_ATTEMPTS: envVar(intSchema(1, 20), {
-    default: '4',
-    description: 'Attempts of one ingestion job when fetching fails transiently (timeout, connection error, 5xx, 429); 4xx fail at once.',
-  }),
-  KB_INGEST_BACKOFF_MS: envVar(intSchema(1, 3600000), {
-    default: '5000',
-    description: 'First retry delay of a failed ingestion attempt (exponential backoff: doubled on each retry).',
-  }),
-  KB_REFRESH_SCAN_INTERVAL_MS: envVar(intSchema(100, 3600000), {
-    default: '60000',
-    description: 'How often the refresh scheduler looks for url/sitemap sources whose refreshRate period has passed.',
-  }),
-  KB_SITEMAP_MAX_PAGES: envVar(intSchema(1, 10000), {
-    default: '200',
-    description: 'Pages ingested from a sitemap source that does not set maxPages.',
-  }),
-  KB_EMBEDDINGS: envVar(z.enum(['auto', 'off', 'gemini'], { message: 'must be auto, off or gemini' }), {
-    default: 'auto',
-    description:
-      'Embeddings for hybrid knowledge-base retrieval: gemini (embedContent, needs GEMINI_API_KEY), off, or auto (gemini ' +
-      'when GEMINI_API_KEY is set). Used only when the Postgres vector extension is installed; else full-text search alone.',
-  }),
-  KB_EMBEDDING_MODEL: envVar(z.string().min(1, 'must not be empty'), {
-    default: 'gemini-embedding-001',
-    description: 'Gemini embedding model (asked for 768 dimensions, the size of the kb_chunks.embedding column).',
   }),
 } as const;
 

@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type TenantId, isUuid } from '@chatbot/tenant-auth';
 import { DataSource } from 'typeorm';
-import { tsConfigForLang, tsConfigSql } from './kb-language';
+import { KbVectorService, tsConfigForLang, tsConfigSql } from '@chatbot/kb';
 import type { KbHit, KbSearchQuery } from './kb-search.types';
 import { KbRepository } from './kb.repository';
 import { reciprocalRankFusion } from './retrieval/kb-fusion';
-import { KbVectorService } from './retrieval/kb-vector.service';
 
 export const KB_MAX_LIMIT = 50;
 export const KB_MAX_QUESTION_CHARS = 2000;

@@ -1,7 +1,6 @@
-import type { KbDocumentEntity, KbSourceType } from './kb-document.entity';
+import type { KbDocumentEntity, KbSourceType, KnowledgeBaseStatus } from '@chatbot/kb';
 import type { KbHit } from './kb-search.types';
 import { kbHitSource } from './kb-search.types';
-import type { KnowledgeBaseStatus } from './kb-status';
 import type { KbTotals } from './kb.repository';
 import type { KbWireSourceType } from './dto/create-kb-document.dto';
 

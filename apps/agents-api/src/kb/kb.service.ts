@@ -6,14 +6,24 @@ import { fieldError } from '../tixae/field-error';
 import { type CreateKbDocumentDto, KB_MAX_TAGS } from './dto/create-kb-document.dto';
 import type { KbQueryDto } from './dto/kb-query.dto';
 import type { AgentsApiConfig } from '../config/agents-api.config';
-import { KB_FILE_MIME, KB_SUPPORTED_EXTENSIONS, contentMismatch, fileKindFromName } from './ingestion/kb-extract';
-import { KbIngestionQueue } from './ingestion/kb-ingestion.queue';
+import {
+  KB_FILE_MIME,
+  KB_SUPPORTED_EXTENSIONS,
+  KbDocumentEntity,
+  KbIngestionQueue,
+  KbIngestionService,
+  type KbRefreshRate,
+  type KbSourceType,
+  KbVectorService,
+  contentMismatch,
+  deriveKbStatus,
+  fileKindFromName,
+  kbSourceRefusal,
+  kbSsrfPolicy,
+} from '@chatbot/kb';
 import type { KbUpload } from './ingestion/kb-upload.parser';
-import { KbDocumentEntity, type KbRefreshRate, type KbSourceType } from './kb-document.entity';
-import { KbIngestionService } from './kb-ingestion.service';
 import { KbSearchService } from './kb-search.service';
 import type { KbHit } from './kb-search.types';
-import { deriveKbStatus } from './kb-status';
 import { type KbStatsWire, toWireDocument, toWireHit, toWireStats } from './kb-wire';
 import { type KbAgent, KbRepository } from './kb.repository';
 
@@ -28,6 +38,7 @@ export class KbService {
     private readonly ingestion: KbIngestionService,
     private readonly search: KbSearchService,
     private readonly queue: KbIngestionQueue,
+    private readonly vectors: KbVectorService,
     @Inject(APP_CONFIG) private readonly config: AgentsApiConfig,
   ) {}
 
@@ -47,7 +58,10 @@ export class KbService {
     return wire;
   }
 
-  /** Raw text (`sourceType` doc): chunked and indexed in the request's transaction, so it answers `ready`. */
+  /**
+   * Raw text (`sourceType` doc): chunked and indexed in the request's transaction, so it answers `ready`. With hybrid
+   * retrieval on, the worker embeds its chunks afterwards (an `embed` job).
+   */
   async create(tenant: TenantContext, agentId: string, input: CreateKbDocumentDto): Promise<Wire | Wire[]> {
     const agent = await this.requireAgent(tenant, agentId);
     const sourceType = input.sourceType ?? 'doc';
@@ -97,6 +111,7 @@ export class KbService {
       // Only control characters: nothing to index (throwing rolls the insert back).
       if (doc.chunkCount === 0) throw fieldError('content', 'content has no text to index');
     });
+    if ((await this.vectors.detect()).enabled) await this.queue.enqueueEmbedding([doc]);
     return toWireDocument(doc);
   }
 
@@ -117,6 +132,7 @@ export class KbService {
       if (input.urls !== undefined) throw fieldError('urls', 'urls only applies to url sources');
     }
     const targets = sourceType === 'url' ? [...new Set(input.urls)] : [input.sitemapUrl ?? ''];
+    await this.refuseUnreachable(sourceType === 'url' ? 'urls' : 'sitemapUrl', targets);
     const docs = targets.map((target, i) =>
       this.newDocument(tenant.tenantId, agentId, {
         name: (input.name ? (targets.length > 1 ? `${input.name.trim()} (${i + 1})` : input.name.trim()) : target).slice(0, 300),
@@ -181,6 +197,19 @@ export class KbService {
     });
     await this.queue.enqueueOrDefer('ingest', [doc]);
     return toWireDocument(doc);
+  }
+
+  /**
+   * The SSRF guard's verdict at POST time (on in production, KB_SSRF_PROTECTION): a source on a loopback, private,
+   * link-local or metadata address is a 400 rather than a document that fails later. The worker checks every fetch
+   * again (DNS may change, redirects).
+   */
+  private async refuseUnreachable(field: 'urls' | 'sitemapUrl', targets: readonly string[]): Promise<void> {
+    const policy = kbSsrfPolicy(this.config);
+    if (!policy.enabled) return;
+    const refusals = await Promise.all(targets.map((target) => kbSourceRefusal(target, policy)));
+    const refused = refusals.find((r): r is string => r !== null);
+    if (refused) throw fieldError(field, refused);
   }
 
   private newDocument(

@@ -36,7 +36,7 @@ export const widgetApiEnvSchema = {
   GEMINI_API_KEY: envVar(z.string().min(1).optional(), {
     description:
       'Gemini API key (global; never sent to browsers). agents-api: with CHAT_ENGINE=auto / KB_EMBEDDINGS=auto it makes ' +
-      'Gemini the reply engine and the KB embedder. ' +
+      'Gemini the reply engine and the KB question embedder; worker: with KB_EMBEDDINGS=auto it embeds KB chunks. ' +
       'widget-api: Live sessions get a single-use Gemini Live ephemeral token; unset = the platform serves Live itself.',
     secret: true,
   }),

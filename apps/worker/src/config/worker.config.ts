@@ -1,5 +1,12 @@
+import { kbSharedEnvSchema } from '@chatbot/kb';
 import { type ConfigOf, commonEnvSchema, envVar, intSchema as int, portSchema } from '@chatbot/platform';
 import { webhookDeliveryEnvSchema } from '@chatbot/webhooks';
+import { z } from 'zod';
+
+const httpUrl = z
+  .string()
+  .refine((value) => /^https?:\/\/[^\s/]+/i.test(value), 'must be an http:// or https:// URL')
+  .optional();
 
 export const workerEnvSchema = {
   ...commonEnvSchema,
@@ -39,6 +46,34 @@ export const workerEnvSchema = {
   QUEUE_STALLED_INTERVAL_MS: envVar(int(500, 600000), {
     default: '30000',
     description: 'How often BullMQ looks for jobs of crashed workers.',
+  }),
+  ...kbSharedEnvSchema,
+  KB_INGESTION_CONCURRENCY: envVar(int(1, 64), {
+    default: '2',
+    description: 'Knowledge-base ingestion jobs (url, sitemap and file sources: fetch, extract, chunk, index, embed) run at once per worker.',
+  }),
+  KB_FETCH_TIMEOUT_MS: envVar(int(100, 300000), {
+    default: '15000',
+    description: 'Timeout of one fetch of a knowledge-base URL or sitemap (connect, headers and body).',
+  }),
+  KB_FETCH_MAX_BYTES: envVar(int(1024, 209715200), {
+    default: '10485760',
+    description: 'Largest page, file or sitemap a knowledge-base fetch reads, in bytes; larger ones fail the document.',
+  }),
+  KB_REFRESH_SCAN_INTERVAL_MS: envVar(int(100, 3600000), {
+    default: '60000',
+    description: 'How often the refresh scheduler looks for url/sitemap sources whose refreshRate period has passed.',
+  }),
+  KB_SITEMAP_MAX_PAGES: envVar(int(1, 10000), {
+    default: '200',
+    description: 'Pages ingested from a sitemap source that does not set maxPages.',
+  }),
+  GEMINI_API_KEY: envVar(z.string().min(1).optional(), {
+    description: 'Gemini API key; in the worker it embeds knowledge-base chunks (KB_EMBEDDINGS).',
+    secret: true,
+  }),
+  GEMINI_BASE_URL: envVar(httpUrl, {
+    description: 'Overrides the Gemini API base URL (the SDK httpOptions.baseUrl), e.g. a proxy. Unset = Google default.',
   }),
 } as const;
 

@@ -134,3 +134,21 @@ export function createGuardedDispatcher(policy: SsrfPolicy, options: GuardedDisp
     connect: guardedConnector(base, compileAllowlist(policy.allowlist), options.resolve ?? defaultResolve),
   });
 }
+
+/**
+ * The same check as the guarded dispatcher's, ahead of any connection: null when `hostname` (an IP literal or a name,
+ * resolved) may be reached under `policy`, else the SsrfBlockedError a connection would fail with. Lets an API refuse
+ * a target when it is configured rather than when it is first used. Resolution errors are thrown as they are.
+ */
+export async function ssrfRefusal(hostname: string, policy: SsrfPolicy, resolve: ResolveAll = defaultResolve): Promise<SsrfBlockedError | null> {
+  if (!policy.enabled) return null;
+  const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  try {
+    await checkedAddresses(bare, compileAllowlist(policy.allowlist), resolve);
+    return null;
+  } catch (err) {
+    const blocked = findSsrfError(err);
+    if (blocked) return blocked;
+    throw err;
+  }
+}

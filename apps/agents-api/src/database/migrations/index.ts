@@ -5,8 +5,9 @@ import { CreateOrgsClients1763700008000 } from './1763700008000-create-orgs-clie
 import { CreateConversations1763700009000 } from './1763700009000-create-conversations';
 import { CreateKnowledgeBase1763700010000 } from './1763700010000-create-knowledge-base';
 import { KbIngestion1763700010500 } from './1763700010500-kb-ingestion';
+import { KbEmbeddings1763700011000 } from './1763700011000-kb-embeddings';
 
 export const agentsMigrations: MigrationSet = {
   schema: 'agents',
-  migrations: [CreateAgentsSchema1763700004000, CreateAgents1763700007000, CreateOrgsClients1763700008000, CreateConversations1763700009000, CreateKnowledgeBase1763700010000, KbIngestion1763700010500],
+  migrations: [CreateAgentsSchema1763700004000, CreateAgents1763700007000, CreateOrgsClients1763700008000, CreateConversations1763700009000, CreateKnowledgeBase1763700010000, KbIngestion1763700010500, KbEmbeddings1763700011000],
 };

@@ -15,7 +15,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { KB_REFRESH_RATES, type KbRefreshRate } from '../kb-document.entity';
+import { KB_REFRESH_RATES, type KbRefreshRate } from '@chatbot/kb';
 
 export const KB_WIRE_SOURCE_TYPES = ['doc', 'url', 'sitemap'] as const;
 export type KbWireSourceType = (typeof KB_WIRE_SOURCE_TYPES)[number];

@@ -1,9 +1,9 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
-import { QUEUES, type TypedJob, TypedQueue, jobIds } from '@chatbot/events';
+import { type JobName, QUEUES, type TypedJob, TypedQueue, jobIds } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger } from '@chatbot/platform';
-import type { AgentsApiConfig } from '../../config/agents-api.config';
+import type { KbSharedConfig } from '../config/kb-config';
 
-export type KbJobName = 'ingest' | 'refresh';
+export type KbJobName = JobName<typeof QUEUES.kbIngestion>;
 
 /** What a job needs to be named and addressed: the document and the version its job id carries. */
 export interface KbJobTarget {
@@ -21,7 +21,8 @@ export function jobVersion(jobId: string | undefined): number | null {
 }
 
 /**
- * Producer side of the `kb-ingestion` queue. Job ids are `documentId.version`, so enqueueing the same ingestion twice
+ * Producer side of the `kb-ingestion` queue (agents-api adds and deletes documents; the worker's sitemap jobs and
+ * refresh scheduler add page and refresh jobs). Job ids are `documentId.version`, so enqueueing the same ingestion twice
  * (a retried request, the scheduler's sweep) adds one job. Transient fetch failures are retried with exponential
  * backoff (KB_INGEST_ATTEMPTS, KB_INGEST_BACKOFF_MS); the processor decides what is transient.
  */
@@ -31,11 +32,11 @@ export class KbIngestionQueue implements BeforeApplicationShutdown {
   private closed = false;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AgentsApiConfig,
+    @Inject(APP_CONFIG) private readonly config: KbSharedConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}
 
-  job(name: KbJobName, doc: KbJobTarget): TypedJob<typeof QUEUES.kbIngestion> {
+  job(name: Exclude<KbJobName, 'embed'>, doc: KbJobTarget): TypedJob<typeof QUEUES.kbIngestion> {
     return {
       name,
       data: { tenantId: doc.tenantId, agentId: doc.agentId, documentId: doc.id },
@@ -47,15 +48,37 @@ export class KbIngestionQueue implements BeforeApplicationShutdown {
     };
   }
 
-  async enqueue(name: KbJobName, docs: readonly KbJobTarget[]): Promise<void> {
+  async enqueue(name: Exclude<KbJobName, 'embed'>, docs: readonly KbJobTarget[]): Promise<void> {
     await this.open().addBulk(docs.map((doc) => this.job(name, doc)));
+  }
+
+  /**
+   * Asks the worker to embed the chunks of documents indexed elsewhere (raw text, indexed in the request), best effort:
+   * without it the chunks are found by full-text search only.
+   */
+  async enqueueEmbedding(docs: readonly (KbJobTarget & { contentHash: string | null })[]): Promise<void> {
+    try {
+      await this.open().addBulk(
+        docs.map((doc) => ({
+          name: 'embed' as const,
+          data: { tenantId: doc.tenantId, agentId: doc.agentId, documentId: doc.id },
+          opts: {
+            jobId: jobIds.embedding(doc.id, (doc.contentHash ?? String(doc.version)).slice(0, 16)),
+            attempts: this.config.KB_INGEST_ATTEMPTS,
+            backoff: { type: 'exponential', delay: this.config.KB_INGEST_BACKOFF_MS },
+          },
+        })),
+      );
+    } catch (err) {
+      this.logger.warn({ err: { message: (err as Error).message }, documents: docs.length }, 'kb: could not enqueue embedding jobs (full-text search still finds the chunks)');
+    }
   }
 
   /**
    * Enqueues after the documents were committed. When Redis is down the documents stay `pending` and the scheduler's
    * sweep enqueues them later, so the request still succeeds.
    */
-  async enqueueOrDefer(name: KbJobName, docs: readonly KbJobTarget[]): Promise<void> {
+  async enqueueOrDefer(name: Exclude<KbJobName, 'embed'>, docs: readonly KbJobTarget[]): Promise<void> {
     try {
       await this.enqueue(name, docs);
     } catch (err) {

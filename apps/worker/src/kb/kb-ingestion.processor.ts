@@ -1,36 +1,46 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, NotFoundException, type OnApplicationBootstrap } from '@nestjs/common';
 import { type JobPayload, QUEUES, bullConnection, bullPrefix } from '@chatbot/events';
+import {
+  KB_FILE_KINDS,
+  KB_FILE_MIME,
+  KbContentError,
+  KbDocumentEntity,
+  KbDocumentRepository,
+  KbFetchError,
+  KbFetcher,
+  type KbFileKind,
+  KbIngestionQueue,
+  KbIngestionService,
+  type KbJobName,
+  type KbJobTarget,
+  type KbRefreshRate,
+  KbVectorService,
+  REFRESH_MS,
+  extractContent,
+  fileKindFromContentType,
+  isSameSite,
+  jobVersion,
+  kbSsrfPolicy,
+  parseSitemap,
+} from '@chatbot/kb';
 import { APP_CONFIG, APP_LOGGER, type AppLogger } from '@chatbot/platform';
 import { type TenantId, asTenantId } from '@chatbot/tenant-auth';
 import { createGuardedDispatcher } from '@chatbot/webhooks';
 import { type Job, Worker } from 'bullmq';
 import type { Dispatcher } from 'undici';
 import type { Redis } from 'ioredis';
-import type { AgentsApiConfig } from '../../config/agents-api.config';
-import { KbDocumentEntity, type KbRefreshRate } from '../kb-document.entity';
-import { KbIngestionService } from '../kb-ingestion.service';
-import { KbRepository } from '../kb.repository';
-import { KbVectorService } from '../retrieval/kb-vector.service';
-import { KB_FILE_KINDS, KB_FILE_MIME, KbContentError, type KbFileKind, extractContent, fileKindFromContentType } from './kb-extract';
-import { KbFetchError, KbFetcher } from './kb-fetcher';
-import { type KbJobName, type KbJobTarget, KbIngestionQueue, jobVersion } from './kb-ingestion.queue';
-import { isSameSite, parseSitemap } from './kb-sitemap';
+import type { WorkerConfig } from '../config/worker.config';
 
 type IngestionJob = Job<JobPayload<typeof QUEUES.kbIngestion, KbJobName>, string>;
 /** Child sitemaps of a sitemap index read at most (each may list up to 50,000 pages). */
 const MAX_CHILD_SITEMAPS = 20;
 const SITEMAP_ACCEPT = 'application/xml,text/xml;q=0.9,*/*;q=0.5';
 
-/** KB_SSRF_PROTECTION: auto = on in production (development and test reach loopback sites, like webhooks do). */
-export function kbSsrfPolicy(config: Pick<AgentsApiConfig, 'KB_SSRF_PROTECTION' | 'KB_SSRF_ALLOWLIST' | 'NODE_ENV'>): { enabled: boolean; allowlist: string[] } {
-  const enabled = config.KB_SSRF_PROTECTION === 'on' || (config.KB_SSRF_PROTECTION === 'auto' && config.NODE_ENV === 'production');
-  return { enabled, allowlist: config.KB_SSRF_ALLOWLIST.split(',').map((e) => e.trim()).filter(Boolean) };
-}
-
 /**
- * The `kb-ingestion` queue's processor, run by agents-api itself (it owns the `agents` schema the documents and chunks
- * live in) unless KB_INGESTION_CONCURRENCY=0. Per document: claim it (`pending → processing`, stale jobs of deleted or
+ * The `kb-ingestion` queue's processor (agents-api validates, stores the `pending` document and enqueues; this worker
+ * does the rest, writing the `agents` schema's knowledge-base tables through libs/kb, like it writes the webhook tables
+ * through libs/webhooks). Per document: claim it (`pending → processing`, stale jobs of deleted or
  * re-queued documents do nothing), fetch or load its bytes, extract the text, chunk and index it (`→ ready`), or
  * `→ failed` with the reason. Transient fetch failures throw so BullMQ retries with backoff; the last attempt, and every
  * permanent failure, marks the document failed and completes the job.
@@ -44,10 +54,10 @@ export class KbIngestionProcessor implements OnApplicationBootstrap, BeforeAppli
 
   constructor(
     private readonly ingestion: KbIngestionService,
-    private readonly repository: KbRepository,
+    private readonly repository: KbDocumentRepository,
     private readonly queue: KbIngestionQueue,
     private readonly vectors: KbVectorService,
-    @Inject(APP_CONFIG) private readonly config: AgentsApiConfig,
+    @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {
     this.dispatcher = createGuardedDispatcher(kbSsrfPolicy(config), { connectTimeoutMs: Math.min(config.KB_FETCH_TIMEOUT_MS, 10_000) });
@@ -55,17 +65,20 @@ export class KbIngestionProcessor implements OnApplicationBootstrap, BeforeAppli
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.KB_INGESTION_CONCURRENCY === 0) return;
     this.connection = bullConnection(this.config, 'worker');
     const worker = new Worker(QUEUES.kbIngestion, (job: IngestionJob) => this.process(job), {
       connection: this.connection,
       prefix: bullPrefix(this.config.REDIS_PREFIX),
       concurrency: this.config.KB_INGESTION_CONCURRENCY,
       // Extraction of a big PDF can hold a job a while; a lost lock would run it twice (harmless, but wasteful).
-      lockDuration: 120_000,
+      lockDuration: Math.max(this.config.QUEUE_LOCK_DURATION_MS, 120_000),
+      stalledInterval: this.config.QUEUE_STALLED_INTERVAL_MS,
     });
     this.worker = worker;
     worker.on('error', (err: Error) => this.logger.warn({ err: { message: err.message } }, 'kb ingestion worker error'));
+    worker.on('failed', (job, err) =>
+      this.logger.warn({ jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, err: { message: err.message } }, 'kb job attempt failed'),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -78,6 +91,7 @@ export class KbIngestionProcessor implements OnApplicationBootstrap, BeforeAppli
 
   /** One attempt of one job. Returns what happened (kept as the job's return value). */
   async process(job: IngestionJob): Promise<string> {
+    if (job.name === 'embed') return this.embed(job);
     const { agentId, documentId } = job.data;
     const tenantId = asTenantId(job.data.tenantId);
     const version = jobVersion(job.id);
@@ -107,6 +121,13 @@ export class KbIngestionProcessor implements OnApplicationBootstrap, BeforeAppli
       });
       return `failed: ${reason}`;
     }
+  }
+
+  /** An `embed` job: vectors for chunks indexed elsewhere (raw text, indexed by agents-api in the request). */
+  private async embed(job: IngestionJob): Promise<string> {
+    const tenantId = asTenantId(job.data.tenantId);
+    const embedded = await this.vectors.embedDocument(tenantId, job.data.documentId);
+    return `embedded ${embedded} chunks`;
   }
 
   private async ingest(tenantId: TenantId, doc: KbDocumentEntity): Promise<string> {
@@ -227,7 +248,7 @@ export class KbIngestionProcessor implements OnApplicationBootstrap, BeforeAppli
         await manager.getRepository(KbDocumentEntity).insert(child);
         ingest.push(child);
       }
-      const refreshMs = { '6h': 6 * 3600_000, '12h': 12 * 3600_000, '24h': 24 * 3600_000, never: null }[parent.refreshRate];
+      const refreshMs = REFRESH_MS[parent.refreshRate];
       Object.assign(parent, {
         status: 'ready',
         error: null,

@@ -1,7 +1,6 @@
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EmbeddingError, GeminiEmbeddingProvider, KB_EMBEDDING_DIMENSIONS, toVectorLiteral } from './kb-embeddings';
-import { reciprocalRankFusion } from './kb-fusion';
 
 interface Captured {
   method: string;
@@ -93,18 +92,5 @@ describe('GeminiEmbeddingProvider (real @google/genai client against a local fak
 
   it('vector literal for pgvector', () => {
     expect(toVectorLiteral([0.5, -1, 0])).toBe('[0.5,-1,0]');
-  });
-});
-
-describe('reciprocalRankFusion', () => {
-  it('ranks ids found by both lists first, scaled to [0, 1)', () => {
-    const fused = reciprocalRankFusion([['a', 'b', 'c'], ['c', 'd', 'a']], 3);
-    expect(fused.map((f) => f.id)).toEqual(['a', 'c', 'b']);
-    expect(fused[0]?.score).toBeGreaterThan(0.9);
-    expect(fused[0]?.score).toBeLessThan(1);
-  });
-
-  it('with one empty list, keeps the other order', () => {
-    expect(reciprocalRankFusion([['x', 'y'], []], 5).map((f) => f.id)).toEqual(['x', 'y']);
   });
 });

@@ -1,4 +1,4 @@
-import type { KbDocStatus } from './kb-document.entity';
+import type { KbDocStatus } from './entities/kb-document.entity';
 
 export const KB_STATUSES = ['empty', 'indexing', 'ready', 'failed'] as const;
 /** The agent's `knowledgeBaseStatus` (what `kb_status_changed` carries and the widget config shows). */

@@ -1,8 +1,8 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, APP_LOGGER, type AppLogger } from '@chatbot/platform';
 import { DataSource } from 'typeorm';
-import type { AgentsApiConfig } from '../../config/agents-api.config';
-import { type KbJobTarget, KbIngestionQueue } from './kb-ingestion.queue';
+import { type KbJobTarget, KbIngestionQueue } from '@chatbot/kb';
+import type { WorkerConfig } from '../config/worker.config';
 
 /** Due documents claimed per statement (a larger backlog is worked off over consecutive scans). */
 const BATCH = 200;
@@ -32,12 +32,11 @@ export class KbRefreshScheduler implements OnApplicationBootstrap, BeforeApplica
   constructor(
     private readonly dataSource: DataSource,
     private readonly queue: KbIngestionQueue,
-    @Inject(APP_CONFIG) private readonly config: AgentsApiConfig,
+    @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.KB_INGESTION_CONCURRENCY === 0) return;
     this.timer = setInterval(() => void this.tick(), this.config.KB_REFRESH_SCAN_INTERVAL_MS);
     this.timer.unref();
   }

@@ -4,12 +4,13 @@ import { writeOutboxEvent } from '@chatbot/events';
 import type { TenantId } from '@chatbot/tenant-auth';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { chunkOptionsFromSettings, chunkText } from './kb-chunker';
-import { KbDocumentEntity, type KbRefreshRate } from './kb-document.entity';
+import { KbDocumentEntity, type KbRefreshRate } from './entities/kb-document.entity';
+import { type KbAgent, KbDocumentRepository } from './kb-document.repository';
 import { tsConfigForLang } from './kb-language';
 import { type KnowledgeBaseStatus, deriveKbStatus } from './kb-status';
-import { type KbAgent, KbRepository } from './kb.repository';
 
-const REFRESH_MS: Record<KbRefreshRate, number | null> = { '6h': 6 * 3600_000, '12h': 12 * 3600_000, '24h': 24 * 3600_000, never: null };
+/** How long after an ingestion a source with each `refreshRate` is due again. */
+export const REFRESH_MS: Record<KbRefreshRate, number | null> = { '6h': 6 * 3600_000, '12h': 12 * 3600_000, '24h': 24 * 3600_000, never: null };
 
 export interface ExtractedText {
   text: string;
@@ -21,15 +22,15 @@ export interface ExtractedText {
 
 /**
  * Writes documents' chunks and statuses. Every change runs in a transaction that also raises `kb_status_changed` when
- * the agent's derived `knowledgeBaseStatus` changes. Raw text is indexed here in the request; the ingestion jobs of the
- * other source kinds (issue 5) fetch and extract their text and then call `indexText` / `markProcessing` /
- * `markFailed`.
+ * the agent's derived `knowledgeBaseStatus` changes (outbox row, same transaction). Used by agents-api (raw text is
+ * indexed in the request; documents are added and deleted) and by the worker's ingestion jobs, which fetch and extract
+ * the other source kinds and then call `beginJob` / `indexText` / `markFailed`.
  */
 @Injectable()
 export class KbIngestionService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly repository: KbRepository,
+    private readonly repository: KbDocumentRepository,
   ) {}
 
   /**
