@@ -13,6 +13,8 @@ export const KB_MAX_RANKED_CANDIDATES = 1000;
 /** Lexemes in more than this share of all chunks do not drive the any-term fallback. */
 const FREQUENT_LEXEME_SHARE = 0.05;
 const FREQUENT_LEXEMES_TTL_MS = 5 * 60_000;
+/** Until ANALYZE has seen the chunks (a fresh or freshly filled table), look again soon. */
+const FREQUENT_LEXEMES_RETRY_MS = 15_000;
 /**
  * ts_rank_cd weights {D, C, B, A}: chunk text (D) counts fully, its heading path (B) a little less, the document title
  * (C) less again; A is unused.
@@ -142,7 +144,7 @@ interface PgPool {
 @Injectable()
 export class KbSearchService {
   private readonly logger = new Logger(KbSearchService.name);
-  private frequent: { lexemes: string[]; loadedAt: number } | null = null;
+  private frequent: { lexemes: string[]; expiresAt: number } | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -230,22 +232,25 @@ export class KbSearchService {
 
   /**
    * Lexemes found in more than FREQUENT_LEXEME_SHARE of all chunks (Postgres' own column statistics, refreshed by
-   * autovacuum's ANALYZE), cached for a few minutes. They are left out of the any-term fallback.
+   * autovacuum's ANALYZE), cached for a few minutes (15 s while there are no statistics yet). They are left out of the
+   * two-term and one-term levels.
    */
   private async frequentLexemes(): Promise<string[]> {
-    if (this.frequent && Date.now() - this.frequent.loadedAt < FREQUENT_LEXEMES_TTL_MS) return this.frequent.lexemes;
+    if (this.frequent && Date.now() < this.frequent.expiresAt) return this.frequent.lexemes;
     let lexemes: string[] = [];
+    let analysed = false;
     try {
       const rows = await this.dataSource.query<{ elems: string[] | null; freqs: number[] | null }[]>(
         `SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs
          FROM pg_stats WHERE schemaname = 'agents' AND tablename = 'kb_chunks' AND attname = 'tsv'`,
       );
       const { elems, freqs } = rows[0] ?? { elems: null, freqs: null };
+      analysed = rows.length > 0;
       if (elems && freqs) lexemes = elems.filter((_, i) => (freqs[i] ?? 0) > FREQUENT_LEXEME_SHARE);
     } catch (err) {
       this.logger.warn(`could not read text-search statistics: ${(err as Error).message}`);
     }
-    this.frequent = { lexemes, loadedAt: Date.now() };
+    this.frequent = { lexemes, expiresAt: Date.now() + (analysed ? FREQUENT_LEXEMES_TTL_MS : FREQUENT_LEXEMES_RETRY_MS) };
     return lexemes;
   }
 }
