@@ -95,16 +95,28 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
    * One claim: `BEGIN; SELECT ... FOR UPDATE SKIP LOCKED` in one round trip, addBulk, then `UPDATE ...; COMMIT` in
    * another (simple-protocol multi-statement queries on one pooled connection; the ids are uuids read from the
    * uuid column, so they are inlined safely). Rows stay locked until the commit, exactly as with four statements.
+   *
+   * Two transaction-local settings, both measured on the bench (see bench/RESULTS.md):
+   * - `enable_bitmapscan = off`: every published row leaves a dead entry in the partial "unpublished" index until
+   *   vacuum. A bitmap scan (what the planner picks for the small LIMIT estimate) visits every one of them and its
+   *   heap page on every claim, a cost that grows with the table (0.5-1.5 ms per claim after a few thousand events,
+   *   i.e. per event at low rates). An ordered index scan marks them dead on first sight (kill_prior_tuple) and
+   *   skips them afterwards (0.05 ms), and needs no sort.
+   * - `synchronous_commit = off`: marking rows published need not wait for the WAL flush. If Postgres crashed before
+   *   the flush, the rows would simply be published again: the fan-out job id is the event id (BullMQ ignores the
+   *   duplicate add), and fan-out and delivery are idempotent (at-least-once holds; nothing is lost, because the
+   *   job was already in Redis). The relay drains serially, so the flush wait was latency for every later event.
    */
   private async publishBatch(): Promise<number> {
     const client = await pgPool(this.dataSource).connect();
     let broken = false;
     try {
       const claimed = (await client.query(
-        `BEGIN; SELECT id, tenant_id, event_type, payload, occurred_at FROM events.outbox
+        `BEGIN; SET LOCAL enable_bitmapscan = off; SET LOCAL synchronous_commit = off;
+         SELECT id, tenant_id, event_type, payload, occurred_at FROM events.outbox
           WHERE published_at IS NULL ORDER BY created_at LIMIT ${this.config.OUTBOX_BATCH_SIZE} FOR UPDATE SKIP LOCKED`,
-      )) as unknown as [QueryResult, QueryResult<OutboxRow>];
-      const rows = claimed[1].rows;
+      )) as unknown as [QueryResult, QueryResult, QueryResult, QueryResult<OutboxRow>];
+      const rows = claimed[3].rows;
       if (rows.length === 0) {
         await client.query('COMMIT');
         return 0;
