@@ -3,3 +3,5 @@ export * from './data-source';
 export * from './database-admin';
 export * from './migrations';
 export * from './columns';
+export * from './pipelined/literal-statement';
+export * from './pipelined/pipelined-transaction';

@@ -89,61 +89,60 @@ export class ConversationsService {
     const local = !onDelta && this.engines.engineFor(engineAgent(agent)).name === 'offline';
     const early = local && actionText !== null && (body.action.type === 'text' || body.action.type === 'choice') ? await this.answer(agent, actionText, []) : null;
 
-    const one = await this.dataSource.transaction(async (m): Promise<PhaseOne> => {
-      const events: ConversationEvent[] = [];
-      const { conversation: c, created, turns: before } = await this.conversations.lockOrCreate(
-        m,
-        { tenantId: tenant.tenantId, agentId: agent.id, userId },
-        body.origin ?? body.transcriptMetadata?.origin ?? 'web-chat',
-      );
-      const ref = conversationRef(c);
-      if (created) {
-        c.sessionsNum = 1;
-        events.push({ tenantId: c.tenantId, type: 'conversation_started', aggregateId: c.id, data: { ...ref, origin: c.origin } });
-      } else if (c.state === 'ended_chat') {
-        events.push(...applyHandoffTransition(c, 'ai-chatting', undefined, { now: new Date(now) }));
-      } else if (body.action.type === 'launch' && c.messagesNum > 0) {
-        c.sessionsNum += 1;
-      }
-      if (body.origin) c.origin = body.origin;
-      if (body.transcriptMetadata) applyFreeMetadata(c, body.transcriptMetadata);
-      if (body.variables) c.metadata = { ...c.metadata, variables: { ...asRecord(c.metadata['variables']), ...body.variables } };
-
-      const turns: NewTurn[] = body.appendMessages ? groupIntoTurns(body.appendMessages, now) : [];
-      const human = newMessage('human', body.action.type, humanItem(body), now);
-      turns.push({ sender: 'human', messages: [human], ts: new Date(now) });
-      const bot: WireMessage[] = [];
-      let engineQuestion: string | null = null;
-
-      if (body.action.type === 'launch') {
-        bot.push(...launchMessages(agent, now));
-      } else if (body.action.type === 'end') {
-        events.push(...applyHandoffTransition(c, 'ended_chat', undefined, { now: new Date(now), reason: 'user_ended' }));
-      } else if (actionText !== null) {
-        const signals = detectSignals(actionText, lang);
-        if (signals.emails.length > 0 || signals.phones.length > 0) events.push(captureLead(c, signals));
-        if (signals.handoff && c.state === 'ai-chatting') {
-          events.push({ tenantId: c.tenantId, type: 'intent_detected', aggregateId: c.id, data: { ...ref, intent: 'handoff_request', confidence: 1, text: actionText } });
-          events.push(...applyHandoffTransition(c, 'requested_chat', undefined, { now: new Date(now), reason: 'user_requested_human' }));
-          bot.push(newMessage('bot', 'text', { message: agent.settings.UIhandoffTitle ?? HANDOFF_REPLY[lang] ?? HANDOFF_REPLY['en'] }, now));
-        } else if (c.state === 'ai-chatting' && early) {
-          const reply = botReply(agent, early.reply, now);
-          bot.push(reply);
-          events.push(...engineIntents(c, early.reply, actionText));
-        } else if (c.state === 'ai-chatting') {
-          engineQuestion = actionText;
+    // One transaction in two round trips: lock (or create) the conversation, decide here, write with COMMIT.
+    const { result: one } = await this.conversations.exchange(
+      { tenantId: tenant.tenantId, agentId: agent.id, userId },
+      body.origin ?? body.transcriptMetadata?.origin ?? 'web-chat',
+      ({ conversation: c, created, turns: before }) => {
+        const events: ConversationEvent[] = [];
+        const ref = conversationRef(c);
+        if (created) {
+          c.sessionsNum = 1;
+          events.push({ tenantId: c.tenantId, type: 'conversation_started', aggregateId: c.id, data: { ...ref, origin: c.origin } });
+        } else if (c.state === 'ended_chat') {
+          events.push(...applyHandoffTransition(c, 'ai-chatting', undefined, { now: new Date(now) }));
+        } else if (body.action.type === 'launch' && c.messagesNum > 0) {
+          c.sessionsNum += 1;
         }
-        // requested_chat / human-chatting: the bot stays silent; the message reaches the operator as message_sent.
-      }
-      if (bot.length > 0) turns.push({ sender: 'bot', messages: bot, ts: new Date(now) });
+        if (body.origin) c.origin = body.origin;
+        if (body.transcriptMetadata) applyFreeMetadata(c, body.transcriptMetadata);
+        if (body.variables) c.metadata = { ...c.metadata, variables: { ...asRecord(c.metadata['variables']), ...body.variables } };
 
-      const history = engineQuestion !== null && this.engines.engineFor(engineAgent(agent)).name !== 'offline' ? historyOf(before) : [];
-      await this.conversations.appendTurns(m, c, turns, 1);
-      for (const t of turns) for (const msg of t.messages) events.push(messageSent(c, msg, null));
-      await writeEvents(m, events);
-      const after = [...before, ...turns.filter((t) => t.messages.length > 0).map((t) => ({ from: t.sender, messages: t.messages, ts: t.ts.getTime() }))];
-      return { conversation: c, turns: after, actionMessages: bot, engineQuestion, history };
-    });
+        const turns: NewTurn[] = body.appendMessages ? groupIntoTurns(body.appendMessages, now) : [];
+        const human = newMessage('human', body.action.type, humanItem(body), now);
+        turns.push({ sender: 'human', messages: [human], ts: new Date(now) });
+        const bot: WireMessage[] = [];
+        let engineQuestion: string | null = null;
+
+        if (body.action.type === 'launch') {
+          bot.push(...launchMessages(agent, now));
+        } else if (body.action.type === 'end') {
+          events.push(...applyHandoffTransition(c, 'ended_chat', undefined, { now: new Date(now), reason: 'user_ended' }));
+        } else if (actionText !== null) {
+          const signals = detectSignals(actionText, lang);
+          if (signals.emails.length > 0 || signals.phones.length > 0) events.push(captureLead(c, signals));
+          if (signals.handoff && c.state === 'ai-chatting') {
+            events.push({ tenantId: c.tenantId, type: 'intent_detected', aggregateId: c.id, data: { ...ref, intent: 'handoff_request', confidence: 1, text: actionText } });
+            events.push(...applyHandoffTransition(c, 'requested_chat', undefined, { now: new Date(now), reason: 'user_requested_human' }));
+            bot.push(newMessage('bot', 'text', { message: agent.settings.UIhandoffTitle ?? HANDOFF_REPLY[lang] ?? HANDOFF_REPLY['en'] }, now));
+          } else if (c.state === 'ai-chatting' && early) {
+            const reply = botReply(agent, early.reply, now);
+            bot.push(reply);
+            events.push(...engineIntents(c, early.reply, actionText));
+          } else if (c.state === 'ai-chatting') {
+            engineQuestion = actionText;
+          }
+          // requested_chat / human-chatting: the bot stays silent; the message reaches the operator as message_sent.
+        }
+        if (bot.length > 0) turns.push({ sender: 'bot', messages: bot, ts: new Date(now) });
+
+        const history = engineQuestion !== null && this.engines.engineFor(engineAgent(agent)).name !== 'offline' ? historyOf(before) : [];
+        for (const t of turns) for (const msg of t.messages) events.push(messageSent(c, msg, null));
+        const after = [...before, ...turns.filter((t) => t.messages.length > 0).map((t) => ({ from: t.sender, messages: t.messages, ts: t.ts.getTime() }))];
+        const result: PhaseOne = { conversation: c, turns: after, actionMessages: bot, engineQuestion, history };
+        return { turns, interactions: 1, events, result };
+      },
+    );
 
     let conversation = one.conversation;
     let turns: WireTurn[] | undefined = one.turns;

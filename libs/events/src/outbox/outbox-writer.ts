@@ -54,27 +54,35 @@ export async function writeOutboxEvents(manager: EntityManager, events: readonly
   if (!manager.queryRunner?.isTransactionActive) {
     throw new Error('writeOutboxEvents must be called inside a transaction (use dataSource.transaction)');
   }
+  const { statement, ids } = outboxEventsStatement(events);
+  await manager.query(statement.text, [...statement.values]);
+  return ids;
+}
+
+/**
+ * The statement `writeOutboxEvents` runs (rows in the given order, one NOTIFY), for callers that send it themselves
+ * inside their own transaction (e.g. pipelined with COMMIT). Empty `events`: nothing to send, no statement.
+ */
+export function outboxEventsStatement(events: readonly NewEvent<EventType>[]): { statement: { text: string; values: unknown[] }; ids: string[] } {
   const now = new Date();
   const ids = events.map(() => randomUUID());
   // created_at steps by a microsecond per row so the relay (oldest first) keeps the order the events were raised in.
-  await manager.query(
-    `WITH rows AS (
+  const text = `WITH rows AS (
        INSERT INTO events.outbox (id, tenant_id, event_type, aggregate_id, payload, occurred_at, created_at)
        SELECT e.id, e.tenant_id, e.event_type, e.aggregate_id, e.payload, e.occurred_at, now() + (e.n - 1) * interval '1 microsecond'
        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])
             WITH ORDINALITY AS e(id, tenant_id, event_type, aggregate_id, payload, occurred_at, n)
        RETURNING id
      )
-     SELECT pg_notify($7, (SELECT id::text FROM rows LIMIT 1))`,
-    [
-      ids,
-      events.map((e) => e.tenantId),
-      events.map((e) => e.type),
-      events.map((e) => e.aggregateId ?? null),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => e.occurredAt ?? now),
-      OUTBOX_NOTIFY_CHANNEL,
-    ],
-  );
-  return ids;
+     SELECT pg_notify($7, (SELECT id::text FROM rows LIMIT 1))`;
+  const values = [
+    ids,
+    events.map((e) => e.tenantId),
+    events.map((e) => e.type),
+    events.map((e) => e.aggregateId ?? null),
+    events.map((e) => JSON.stringify(e.data)),
+    events.map((e) => e.occurredAt ?? now),
+    OUTBOX_NOTIFY_CHANNEL,
+  ];
+  return { statement: { text, values }, ids };
 }

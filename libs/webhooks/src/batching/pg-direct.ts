@@ -1,15 +1,9 @@
-import type { Pool, QueryResultRow } from 'pg';
+import { pgPool } from '@chatbot/database';
+import type { QueryResultRow } from 'pg';
 import type { DataSource } from 'typeorm';
 
-/**
- * The pg pool under a TypeORM DataSource. Hot paths (relay, fan-out, delivery reads and writes) query it directly,
- * without a QueryRunner per statement.
- */
-export function pgPool(dataSource: DataSource): Pool {
-  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
-  if (!pool) throw new Error('the DataSource is not initialized (no pg pool)');
-  return pool;
-}
+/** The pg pool under a TypeORM DataSource (hot paths: relay, fan-out, delivery reads and writes). */
+export { pgPool };
 
 /**
  * Runs one statement on the DataSource's pool; returns its rows. Deliberately not a named (prepared) statement:
