@@ -1,16 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, APP_LOGGER, type AppLogger, REDIS, createRedisClient } from '@chatbot/platform';
+import { APP_CONFIG, APP_LOGGER, type AppLogger, InvalidatedCache, REDIS } from '@chatbot/platform';
 import type { Redis } from 'ioredis';
 import type { WidgetApiConfig } from '../config/widget-api.config';
 import { AgentProjectionRepository } from '../projection/agent-projection.repository';
 import { ProjectionChanges } from '../projection/projection-changes';
 import { type RenderedConfig, parseRendered, renderConfig, serialiseRendered } from './widget-config.renderer';
-
-interface MemoryEntry {
-  /** null: no row at all for this id (cached briefly, in memory only). */
-  value: RenderedConfig | null;
-  expiresAt: number;
-}
 
 /** Writes only if no newer revision is stored (a slow reader cannot put back what a projection change replaced). */
 const SET_IF_NEWER = `
@@ -34,13 +28,10 @@ return 1`;
  */
 @Injectable()
 export class WidgetConfigCache implements OnModuleInit, OnApplicationShutdown {
-  private readonly memory = new Map<string, MemoryEntry>();
+  /** The in-process tier; `null`: no row at all for this id (cached briefly, in memory only). */
+  private readonly memory: InvalidatedCache<RenderedConfig | null>;
   private readonly loading = new Map<string, Promise<RenderedConfig | null>>();
-  private readonly subscriber: Redis;
   private readonly channel: string;
-  private subscribed = false;
-  /** Bumped by every invalidation: a load that saw another epoch does not fill the memory tier. */
-  private epoch = 0;
 
   constructor(
     private readonly projections: AgentProjectionRepository,
@@ -49,33 +40,24 @@ export class WidgetConfigCache implements OnModuleInit, OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: WidgetApiConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {
-    this.subscriber = createRedisClient(config.REDIS_URL, 'widget-config:sub', logger, { enableOfflineQueue: true });
     this.channel = `${config.REDIS_PREFIX}:widget:config:invalidate`;
+    this.memory = new InvalidatedCache({
+      redisUrl: config.REDIS_URL,
+      channel: this.channel,
+      ttlMs: config.WIDGET_CONFIG_CACHE_TTL_MS,
+      maxEntries: config.WIDGET_CONFIG_CACHE_MAX_ENTRIES,
+      name: 'widget-config:sub',
+      logger,
+    });
   }
 
   async onModuleInit(): Promise<void> {
     this.changes.onChange((agentId) => this.refresh(agentId));
-    this.subscriber.on('message', (_channel: string, agentId: string) => this.drop(agentId));
-    this.subscriber.on('ready', () => {
-      this.clear(); // whatever was published while we were away is unknown
-      this.subscriber.subscribe(this.channel).then(
-        () => (this.subscribed = true),
-        () => (this.subscribed = false),
-      );
-    });
-    this.subscriber.on('close', () => {
-      this.subscribed = false;
-      this.clear();
-    });
-    try {
-      await this.subscriber.connect();
-    } catch (err) {
-      this.logger.warn({ err: { message: (err as Error).message } }, 'widget config cache: redis unavailable, memory tier bypassed');
-    }
+    await this.memory.start();
   }
 
   onApplicationShutdown(): void {
-    this.subscriber.disconnect();
+    this.memory.stop();
   }
 
   private redisKey(agentId: string): string {
@@ -84,16 +66,7 @@ export class WidgetConfigCache implements OnModuleInit, OnApplicationShutdown {
 
   /** The in-memory entry, if fresh (the hot path: no I/O). `undefined` = not in memory. */
   peek(agentId: string): RenderedConfig | null | undefined {
-    const entry = this.memory.get(agentId);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= Date.now() || !this.subscribed) {
-      this.memory.delete(agentId);
-      return undefined;
-    }
-    // LRU: most recently used last (Map keeps insertion order).
-    this.memory.delete(agentId);
-    this.memory.set(agentId, entry);
-    return entry.value;
+    return this.memory.get(agentId);
   }
 
   /** The rendered config of a chatbot id (any tenant; the caller compares), null when there is no row at all. */
@@ -109,7 +82,7 @@ export class WidgetConfigCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async load(agentId: string): Promise<RenderedConfig | null> {
-    const epoch = this.epoch;
+    const epoch = this.memory.epoch;
     let value: RenderedConfig | null = null;
     let fromRedis = false;
     try {
@@ -122,19 +95,8 @@ export class WidgetConfigCache implements OnModuleInit, OnApplicationShutdown {
       value = renderConfig(await this.projections.findAny(agentId));
       if (value) await this.store(agentId, value).catch(() => undefined);
     }
-    if (epoch === this.epoch) this.remember(agentId, value);
+    this.memory.set(agentId, value, epoch);
     return value;
-  }
-
-  private remember(agentId: string, value: RenderedConfig | null): void {
-    if (!this.subscribed || this.config.WIDGET_CONFIG_CACHE_TTL_MS === 0) return;
-    this.memory.delete(agentId);
-    while (this.memory.size >= this.config.WIDGET_CONFIG_CACHE_MAX_ENTRIES) {
-      const oldest = this.memory.keys().next();
-      if (oldest.done) break;
-      this.memory.delete(oldest.value);
-    }
-    this.memory.set(agentId, { value, expiresAt: Date.now() + this.config.WIDGET_CONFIG_CACHE_TTL_MS });
   }
 
   private async store(agentId: string, value: RenderedConfig): Promise<void> {
@@ -156,17 +118,7 @@ export class WidgetConfigCache implements OnModuleInit, OnApplicationShutdown {
     const value = renderConfig(await this.projections.findAny(agentId));
     if (value) await this.store(agentId, value);
     else await this.redis.del(this.redisKey(agentId));
-    this.drop(agentId);
+    this.memory.drop(agentId);
     await this.redis.publish(this.channel, agentId);
-  }
-
-  private drop(agentId: string): void {
-    this.epoch++;
-    this.memory.delete(agentId);
-  }
-
-  private clear(): void {
-    this.epoch++;
-    this.memory.clear();
   }
 }
