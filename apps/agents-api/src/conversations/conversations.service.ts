@@ -279,7 +279,7 @@ export class ConversationsService {
       actionMessages,
       turns,
       appError,
-      agentData: toWidgetProjection(agent),
+      agentData: agentData(agent),
       origin: c.origin,
       userID: c.userId,
       agentID: agent.id,
@@ -310,6 +310,17 @@ function historyOf(turns: readonly WireTurn[]): EngineHistoryEntry[] {
     if (text) out.push({ from: turn.from, text });
   }
   return out;
+}
+
+/** The agent's public projection, computed once per agent object (cached agents are shared by requests). */
+const AGENT_DATA = new WeakMap<CachedAgent, Record<string, unknown>>();
+function agentData(agent: CachedAgent): Record<string, unknown> {
+  let data = AGENT_DATA.get(agent);
+  if (!data) {
+    data = toWidgetProjection(agent);
+    AGENT_DATA.set(agent, data);
+  }
+  return data;
 }
 
 function checkUserId(userId: string): void {
