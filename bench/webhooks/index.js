@@ -8,7 +8,8 @@
  * Phases, repeated BENCH_ROUNDS times (each round: baselines, steady, saturation; medians are reported):
  *   - steady: BENCH_STEADY_RATE events/s for BENCH_STEADY_SECONDS, one transaction per event, open-loop schedule;
  *   - saturation: BENCH_SAT_EVENTS events as fast as possible, BENCH_SAT_PRODUCERS concurrent producers writing
- *     transactions of BENCH_SAT_TX_SIZE events (writeOutboxEvent per event).
+ *     transactions of BENCH_SAT_TX_SIZE events (one writeOutboxEvents statement per transaction, as agents-api writes
+ *     the events of one change).
  * The receiver and the producer live in this process, so commit and arrival share one clock (performance.now()).
  * After each phase the per-stage timeline of every event is read back (outbox.published_at, BullMQ job timestamps)
  * and CPU time per event is sampled from /proc, to show where the time goes.
@@ -290,7 +291,7 @@ function pidsNamed(comm) {
 async function main() {
   require('reflect-metadata');
   const { createDataSource, withDatabase } = require('@chatbot/database');
-  const { EVENTS_ENTITIES, writeOutboxEvent, bullPrefix, QUEUES } = require('@chatbot/events');
+  const { EVENTS_ENTITIES, writeOutboxEvent, writeOutboxEvents, bullPrefix, QUEUES } = require('@chatbot/events');
   const { Redis } = require('ioredis');
   const { Client } = require('pg');
   const { Queue } = require('bullmq');
@@ -672,9 +673,8 @@ async function main() {
           const b = next++;
           const size = Math.min(SETTINGS.satTxSize, n - b * SETTINGS.satTxSize);
           const ids = await db.transaction(async (manager) => {
-            const out = [];
-            for (let k = 0; k < size; k++) out.push((await writeOutboxEvent(manager, { tenantId: tenant.tenantId, type: 'message_sent', data: SAMPLE_DATA(seq++) })).id);
-            return out;
+            const events = Array.from({ length: size }, () => ({ tenantId: tenant.tenantId, type: 'message_sent', data: SAMPLE_DATA(seq++) }));
+            return writeOutboxEvents(manager, events);
           });
           const t = now();
           firstCommit = Math.min(firstCommit, t);

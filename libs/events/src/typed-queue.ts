@@ -1,5 +1,5 @@
 import { type JobsOptions, Queue } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import { type JobName, type JobPayload, type QueueName, bullPrefix } from './queues';
 
 export interface QueueConnectionConfig {
@@ -14,16 +14,19 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
 };
 
 /**
- * Redis connection for BullMQ (`extra` adds ioredis options, e.g. auto-pipelining for busy workers). Producers fail fast while Redis is down (no offline queue), so callers can keep their
+ * Redis connection for BullMQ. Producers fail fast while Redis is down (no offline queue), so callers can keep their
  * data (outbox rows stay unpublished) instead of hanging; workers wait for Redis forever, as BullMQ requires.
+ *
+ * No ioredis auto-pipelining: it builds a Pipeline object per event-loop turn and copies every BullMQ script onto it,
+ * which at moderate rates (most commands alone in their turn) cost the webhook worker ~0.3-0.4 ms of CPU per event and
+ * lengthened the steady p99; at saturation it saved about as much as it cost (bench/RESULTS.md, fourth session).
  */
-export function bullConnection(config: QueueConnectionConfig, role: 'producer' | 'worker', extra: RedisOptions = {}): Redis {
+export function bullConnection(config: QueueConnectionConfig, role: 'producer' | 'worker'): Redis {
   const client = new Redis(config.REDIS_URL, {
     maxRetriesPerRequest: role === 'worker' ? null : 1,
     enableOfflineQueue: role === 'worker',
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
-    ...extra,
   });
   client.on('error', () => undefined); // reported through readiness and job failures
   return client;

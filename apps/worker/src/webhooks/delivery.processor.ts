@@ -13,7 +13,6 @@ import {
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { Counter } from 'prom-client';
 import type { WorkerConfig } from '../config/worker.config';
-import { WORKER_REDIS_OPTIONS } from '../queues/worker-redis';
 import { DeliveryHandoff } from './delivery-handoff';
 import { EndpointSlots } from './endpoint-slots';
 
@@ -63,7 +62,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
 
   onApplicationBootstrap(): void {
     this.worker = new Worker(QUEUES.webhookDelivery, (job: DeliveryJob, token?: string) => this.process(job, token), {
-      connection: bullConnection(this.config, 'worker', WORKER_REDIS_OPTIONS),
+      connection: bullConnection(this.config, 'worker'),
       prefix: bullPrefix(this.config.REDIS_PREFIX),
       concurrency: this.config.WEBHOOK_DELIVERY_CONCURRENCY,
       lockDuration: this.config.QUEUE_LOCK_DURATION_MS,

@@ -6,7 +6,6 @@ import { type Job, Worker } from 'bullmq';
 import type { WorkerConfig } from '../config/worker.config';
 import { DeliveryQueue, ProjectionQueue } from '../queues/worker-queues';
 import { DeliveryHandoff } from './delivery-handoff';
-import { WORKER_REDIS_OPTIONS } from '../queues/worker-redis';
 
 type FanoutJob = Job<JobPayload<typeof QUEUES.eventFanout, 'fan-out'>>;
 
@@ -41,7 +40,7 @@ export class FanoutProcessor implements OnApplicationBootstrap, BeforeApplicatio
 
   onApplicationBootstrap(): void {
     this.worker = new Worker(QUEUES.eventFanout, (job: FanoutJob) => this.process(job), {
-      connection: bullConnection(this.config, 'worker', WORKER_REDIS_OPTIONS),
+      connection: bullConnection(this.config, 'worker'),
       prefix: bullPrefix(this.config.REDIS_PREFIX),
       concurrency: this.config.FANOUT_CONCURRENCY,
       lockDuration: this.config.QUEUE_LOCK_DURATION_MS,
