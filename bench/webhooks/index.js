@@ -6,7 +6,7 @@
  *   - raw BullMQ no-op job rate (Queue + Worker, concurrency 50, addBulk, in a child process),
  *   - raw undici POST loop (50 concurrent) to the same receiver (in a child process, like the worker).
  * Phases, repeated BENCH_ROUNDS times (each round: baselines, steady, saturation; medians are reported):
- *   - steady: BENCH_STEADY_RATE events/s for BENCH_STEADY_SECONDS, one transaction per event, open-loop schedule;
+ *   - steady: BENCH_STEADY_RATE events/s for BENCH_STEADY_SECONDS, one transaction per event (the outbox statement alone, one round trip), open-loop schedule;
  *   - saturation: BENCH_SAT_EVENTS events as fast as possible, BENCH_SAT_PRODUCERS concurrent producers writing
  *     transactions of BENCH_SAT_TX_SIZE events (one writeOutboxEvents statement per transaction, as agents-api writes
  *     the events of one change).
@@ -175,7 +175,9 @@ function runNode(name, script, args, env, timeoutMs = 60000) {
 async function startService(name, script, env, readyUrl) {
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', out, out] });
+  // BENCH_NODE_ARGS: extra node/V8 flags for the services (investigations, e.g. GC flags NODE_OPTIONS refuses).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   children.add(child);
   let exited = null;
@@ -290,8 +292,8 @@ function pidsNamed(comm) {
 
 async function main() {
   require('reflect-metadata');
-  const { createDataSource, withDatabase } = require('@chatbot/database');
-  const { EVENTS_ENTITIES, writeOutboxEvent, writeOutboxEvents, bullPrefix, QUEUES } = require('@chatbot/events');
+  const { createDataSource, pgPool, withDatabase } = require('@chatbot/database');
+  const { EVENTS_ENTITIES, outboxEventsStatement, writeOutboxEvents, bullPrefix, QUEUES } = require('@chatbot/events');
   const { Redis } = require('ioredis');
   const { Client } = require('pg');
   const { Queue } = require('bullmq');
@@ -443,7 +445,14 @@ async function main() {
     const bull = bullPrefix(prefix);
     queues = [QUEUES.eventFanout, QUEUES.webhookDelivery].map((name) => new Queue(name, { connection: redis, prefix: bull }));
     let seq = 0;
-    const produceOne = () => db.transaction((manager) => writeOutboxEvent(manager, { tenantId: tenant.tenantId, type: 'message_sent', data: SAMPLE_DATA(seq++) }));
+    // One event per transaction in one round trip: the outbox writer's own statement (row + NOTIFY), sent alone, is its
+    // own transaction. The load generator stays as light as it can, so the machine's CPU goes to the pipeline.
+    const producerPool = pgPool(db);
+    const produceOne = async () => {
+      const { statement, ids } = outboxEventsStatement([{ tenantId: tenant.tenantId, type: 'message_sent', data: SAMPLE_DATA(seq++) }]);
+      await producerPool.query(statement.text, statement.values);
+      return { id: ids[0] };
+    };
 
     const redisPids = pidsNamed('redis-server');
     const cpuSnapshot = async () => {
