@@ -104,18 +104,28 @@ function questions(docs, count) {
 
 const procs = new ChildProcesses('interact');
 
-/** CPU seconds of every Postgres process on the machine (the bench's database is the only busy one during a run). */
-function postgresCpuSeconds() {
-  let total = 0;
+/** CPU seconds of every Postgres process on the machine, by pid (the bench's database is the only busy one). */
+function postgresCpuSnapshot() {
+  const byPid = new Map();
   for (const pid of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
-      total += cpuSeconds(pid);
+      byPid.set(pid, cpuSeconds(pid));
     } catch {
       // gone
     }
   }
+  return byPid;
+}
+
+/**
+ * Postgres CPU seconds spent since `before`: per process, so a backend that exits meanwhile (an idle pool connection,
+ * an autovacuum worker) does not make the sum negative; the CPU of processes that exited is not counted (an undercount).
+ */
+function postgresCpuSince(before) {
+  let total = 0;
+  for (const [pid, seconds] of postgresCpuSnapshot()) total += seconds - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -308,11 +318,11 @@ async function main() {
     for (let round = 1; round <= SETTINGS.rounds; round++) {
       const load0 = os.loadavg()[0];
       const cpu0 = cpuSeconds(api.pid);
-      const pg0 = postgresCpuSeconds();
+      const pg0 = postgresCpuSnapshot();
       counter += 100_000;
       const steady = await openLoop(apiPool, makeRequest, SETTINGS.rate, SETTINGS.seconds);
       const apiCpuMsPerReq = ((cpuSeconds(api.pid) - cpu0) * 1000) / steady.n;
-      const pgCpuMsPerReq = ((postgresCpuSeconds() - pg0) * 1000) / steady.n;
+      const pgCpuMsPerReq = (postgresCpuSince(pg0) * 1000) / steady.n;
       const baseline = await openLoop(barePool, makeRequest, SETTINGS.rate, SETTINGS.seconds);
       counter += 100_000;
       const sat = await closedLoop(apiPool, makeRequest, SETTINGS.satConcurrency, SETTINGS.satSeconds);
