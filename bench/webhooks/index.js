@@ -6,10 +6,11 @@
  *   - raw BullMQ no-op job rate (Queue + Worker, concurrency 50, addBulk, in a child process),
  *   - raw undici POST loop (50 concurrent) to the same receiver (in a child process, like the worker).
  * Phases, repeated BENCH_ROUNDS times (each round: baselines, steady, saturation; medians are reported):
- *   - steady: BENCH_STEADY_RATE events/s for BENCH_STEADY_SECONDS, one transaction per event (the outbox statement alone, one round trip), open-loop schedule;
+ *   - steady: BENCH_STEADY_RATE events/s for BENCH_STEADY_SECONDS, one transaction per event, open-loop schedule;
  *   - saturation: BENCH_SAT_EVENTS events as fast as possible, BENCH_SAT_PRODUCERS concurrent producers writing
- *     transactions of BENCH_SAT_TX_SIZE events (one writeOutboxEvents statement per transaction, as agents-api writes
- *     the events of one change).
+ *     transactions of BENCH_SAT_TX_SIZE events.
+ *   Each transaction is the outbox writer's own multi-row statement (rows + NOTIFY) sent alone, one round trip: the
+ *   load generator stays as light as it can, so the machine's CPU goes to the pipeline.
  * The receiver and the producer live in this process, so commit and arrival share one clock (performance.now()).
  * After each phase the per-stage timeline of every event is read back (outbox.published_at, BullMQ job timestamps)
  * and CPU time per event is sampled from /proc, to show where the time goes.
@@ -293,7 +294,7 @@ function pidsNamed(comm) {
 async function main() {
   require('reflect-metadata');
   const { createDataSource, pgPool, withDatabase } = require('@chatbot/database');
-  const { EVENTS_ENTITIES, outboxEventsStatement, writeOutboxEvents, bullPrefix, QUEUES } = require('@chatbot/events');
+  const { EVENTS_ENTITIES, outboxEventsStatement, bullPrefix, QUEUES } = require('@chatbot/events');
   const { Redis } = require('ioredis');
   const { Client } = require('pg');
   const { Queue } = require('bullmq');
@@ -445,14 +446,15 @@ async function main() {
     const bull = bullPrefix(prefix);
     queues = [QUEUES.eventFanout, QUEUES.webhookDelivery].map((name) => new Queue(name, { connection: redis, prefix: bull }));
     let seq = 0;
-    // One event per transaction in one round trip: the outbox writer's own statement (row + NOTIFY), sent alone, is its
-    // own transaction. The load generator stays as light as it can, so the machine's CPU goes to the pipeline.
+    // One transaction of `count` events in one round trip: the outbox writer's statement sent alone (see the header).
     const producerPool = pgPool(db);
-    const produceOne = async () => {
-      const { statement, ids } = outboxEventsStatement([{ tenantId: tenant.tenantId, type: 'message_sent', data: SAMPLE_DATA(seq++) }]);
+    const produce = async (count) => {
+      const events = Array.from({ length: count }, () => ({ tenantId: tenant.tenantId, type: 'message_sent', data: SAMPLE_DATA(seq++) }));
+      const { statement, ids } = outboxEventsStatement(events);
       await producerPool.query(statement.text, statement.values);
-      return { id: ids[0] };
+      return ids;
     };
+    const produceOne = async () => ({ id: (await produce(1))[0] });
 
     const redisPids = pidsNamed('redis-server');
     const cpuSnapshot = async () => {
@@ -681,10 +683,7 @@ async function main() {
         while (next < batches) {
           const b = next++;
           const size = Math.min(SETTINGS.satTxSize, n - b * SETTINGS.satTxSize);
-          const ids = await db.transaction(async (manager) => {
-            const events = Array.from({ length: size }, () => ({ tenantId: tenant.tenantId, type: 'message_sent', data: SAMPLE_DATA(seq++) }));
-            return writeOutboxEvents(manager, events);
-          });
+          const ids = await produce(size);
           const t = now();
           firstCommit = Math.min(firstCommit, t);
           lastCommit = Math.max(lastCommit, t);

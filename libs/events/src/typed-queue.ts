@@ -18,8 +18,8 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
  * data (outbox rows stay unpublished) instead of hanging; workers wait for Redis forever, as BullMQ requires.
  *
  * No ioredis auto-pipelining: it builds a Pipeline object per event-loop turn and copies every BullMQ script onto it,
- * which at moderate rates (most commands alone in their turn) cost the webhook worker ~0.3-0.4 ms of CPU per event and
- * lengthened the steady p99; at saturation it saved about as much as it cost (bench/RESULTS.md, fourth session).
+ * which at moderate rates (most commands alone in their turn) cost the webhook worker ~0.26 ms of CPU per event in a
+ * profile (0.4 ms in an A/B run) and lengthened the steady p99; at saturation it saved about as much as it cost (bench/RESULTS.md, fourth session).
  */
 export function bullConnection(config: QueueConnectionConfig, role: 'producer' | 'worker'): Redis {
   const client = new Redis(config.REDIS_URL, {
