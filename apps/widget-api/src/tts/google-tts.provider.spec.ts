@@ -48,12 +48,40 @@ describe('GoogleTtsProvider: the real @google-cloud/text-to-speech client agains
         sub: account['client_email'],
         scope: 'https://www.googleapis.com/auth/cloud-platform',
       });
+      expect(req.jwtHeader).toMatchObject({ alg: 'RS256', kid: account['private_key_id'] });
 
       expect(result.mimeType).toBe('audio/wav');
       expect(result.durationSeconds).toBeCloseTo(text.length * fake.secondsPerChar, 3);
       expect(parseWav(result.audio).sampleRate).toBe(24000);
     } finally {
       await close();
+    }
+  });
+
+  it('building a client and synthesizing print no deprecation warning, and console.warn is left alone', async () => {
+    // console.warn cannot be swapped out for the duration (a muted warning would still be a warning): every call is seen.
+    const warned: unknown[][] = [];
+    const descriptor = Object.getOwnPropertyDescriptor(console, 'warn')!;
+    let reassigned = 0;
+    Object.defineProperty(console, 'warn', {
+      configurable: true,
+      get: () => (...args: unknown[]) => void warned.push(args),
+      set: () => void reassigned++,
+    });
+    const emitWarning = jest.spyOn(process, 'emitWarning');
+    try {
+      const { provider: google, close } = provider();
+      try {
+        await google.synthesize({ text: 'Hello', languageCode: 'en-US', gender: 'female', voice: voiceFor('en-US', 'female') });
+      } finally {
+        await close();
+      }
+      expect(warned).toEqual([]);
+      expect(reassigned).toBe(0);
+      expect(emitWarning).not.toHaveBeenCalled();
+    } finally {
+      Object.defineProperty(console, 'warn', descriptor);
+      emitWarning.mockRestore();
     }
   });
 

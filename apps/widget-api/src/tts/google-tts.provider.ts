@@ -1,4 +1,5 @@
 import { TextToSpeechClient } from '@google-cloud/text-to-speech';
+import { googleAuthLibrary } from 'google-gax';
 import type { SynthesisRequest, SynthesizedAudio, TtsProvider } from './tts-provider';
 import { TtsProviderError } from './tts-provider';
 import { isWav, parseWav, pcmToWav } from './wav';
@@ -37,30 +38,26 @@ const REFUSED_CODES = new Set([3, 5, 7, 8, 9, 16]); // INVALID_ARGUMENT, NOT_FOU
  * is the TTS endpoint.
  */
 export function createGoogleTtsClient(key: ServiceAccountKey, endpoint: GoogleEndpoint): TextToSpeechClient {
-  const options = {
+  // Only the two fields signing needs, from a key validated by parseServiceAccount (type service_account, RSA key): no
+  // token_uri, external_account or impersonation settings from tenant input ever reach google-auth-library. A JWT
+  // client of the library google-gax itself uses (not the deprecated `credentials` option, which warns on stderr for
+  // every client), with the service's scopes whatever the endpoint; the TTS client switches it to self-signed JWTs.
+  const authClient = new googleAuthLibrary.JWT({
+    email: key.clientEmail,
+    key: key.privateKey,
+    keyId: key.privateKeyId ?? undefined,
+    scopes: TextToSpeechClient.scopes,
+    // Node's own fetch, instead of gaxios loading node-fetch through a dynamic import() (which also fails under Jest).
+    transporterOptions: { fetchImplementation: fetch },
+  });
+  return new TextToSpeechClient({
     fallback: true,
     apiEndpoint: endpoint.host,
     port: endpoint.port,
     protocol: endpoint.protocol,
     projectId: key.projectId,
-    // Only the two fields signing needs, from a key validated by parseServiceAccount (type service_account, RSA key):
-    // no token_uri, external_account or impersonation settings from tenant input ever reach google-auth-library.
-    credentials: { client_email: key.clientEmail, private_key: key.privateKey },
-    // Node's own fetch, instead of gaxios loading node-fetch through a dynamic import() (which also fails under Jest).
-    clientOptions: { transporterOptions: { fetchImplementation: fetch } },
-  };
-  // google-auth-library console.warn()s on every `credentials` option, because unvalidated credential JSON is risky;
-  // ours is validated above. The constructor is synchronous, so muting the warning for its duration affects nothing else.
-  // eslint-disable-next-line no-console
-  const warn = console.warn;
-  // eslint-disable-next-line no-console
-  console.warn = () => undefined;
-  try {
-    return new TextToSpeechClient(options);
-  } finally {
-    // eslint-disable-next-line no-console
-    console.warn = warn;
-  }
+    authClient,
+  });
 }
 
 export class GoogleTtsProvider implements TtsProvider {

@@ -10,6 +10,8 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
   /** The bearer JWT's claims when its RS256 signature verified with the registered public key, else null. */
   jwtClaims: Record<string, unknown> | null;
+  /** The bearer JWT's header (alg, typ, kid) when its signature verified, else null. */
+  jwtHeader: Record<string, unknown> | null;
 }
 
 export interface FakeReply {
@@ -78,7 +80,7 @@ export class FakeGoogleTts {
         } catch {
           // recorded as empty
         }
-        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, jwtClaims: this.verifyJwt(req.headers.authorization) });
+        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, ...this.verifyJwt(req.headers.authorization) });
         const reply = this.nextReply ?? this.synthesize(body);
         this.nextReply = null;
         res.writeHead(reply.status, { 'content-type': 'application/json' });
@@ -102,14 +104,16 @@ export class FakeGoogleTts {
     return { status: 200, body: { audioContent: toneWav(text.length * this.secondsPerChar).toString('base64') } };
   }
 
-  private verifyJwt(authorization: string | undefined): Record<string, unknown> | null {
+  private verifyJwt(authorization: string | undefined): Pick<RecordedRequest, 'jwtClaims' | 'jwtHeader'> {
+    const none = { jwtClaims: null, jwtHeader: null };
     const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
     const [header, payload, signature] = token?.split('.') ?? [];
-    if (!header || !payload || !signature) return null;
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (!header || !payload || !signature) return none;
+    const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const claims = decode(payload);
     const publicKey = this.keys.get(String(claims['iss']));
-    if (!publicKey) return null;
+    if (!publicKey) return none;
     const ok = verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, 'base64url'));
-    return ok ? claims : null;
+    return ok ? { jwtClaims: claims, jwtHeader: decode(header) } : none;
   }
 }
