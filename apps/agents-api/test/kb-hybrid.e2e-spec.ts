@@ -49,8 +49,18 @@ function fakeVector(text: string): number[] {
 }
 
 /** A Gemini API on 127.0.0.1 answering batchEmbedContents with deterministic vectors; records every request. */
-async function fakeGemini(): Promise<{ server: Server; baseUrl: string; seen: { url: string; requests: EmbedRequest[] }[] }> {
+interface FakeGemini {
+  server: Server;
+  baseUrl: string;
+  seen: { url: string; requests: EmbedRequest[] }[];
+  /** The next this-many embedding calls answer 503 (counted in `failed`). */
+  failNext: number;
+  failed: number;
+}
+
+async function fakeGemini(): Promise<FakeGemini> {
   const seen: { url: string; requests: EmbedRequest[] }[] = [];
+  const fake = { seen, failNext: 0, failed: 0 } as FakeGemini;
   const server = createServer((req: IncomingMessage, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -60,6 +70,12 @@ async function fakeGemini(): Promise<{ server: Server; baseUrl: string; seen: { 
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":404,"message":"not found"}}');
         return;
       }
+      if (fake.failNext > 0) {
+        fake.failNext--;
+        fake.failed++;
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":503,"message":"overloaded","status":"UNAVAILABLE"}}');
+        return;
+      }
       const body = JSON.parse(raw) as { requests: EmbedRequest[] };
       seen.push({ url, requests: body.requests });
       const embeddings = body.requests.map((r) => ({ values: fakeVector(r.content.parts.map((p) => p.text).join(' ')) }));
@@ -67,7 +83,7 @@ async function fakeGemini(): Promise<{ server: Server; baseUrl: string; seen: { 
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return Object.assign(fake, { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
 }
 
 const REFUNDS = 'Reimbursements are issued within fourteen days after the returned parcel arrives at our warehouse.';
@@ -76,7 +92,7 @@ const ENV = { CHAT_ENGINE: 'offline', KB_INGEST_BACKOFF_MS: '20', KB_REFRESH_SCA
 
 describe('hybrid knowledge-base retrieval with pgvector (Gemini embeddings from a local fake, real Postgres + Redis)', () => {
   let isolated: IsolatedEnvironment;
-  let gemini: Awaited<ReturnType<typeof fakeGemini>>;
+  let gemini: FakeGemini;
   let api: RunningService;
   let ftsApi: RunningService;
   let worker: RunningService;
@@ -176,6 +192,26 @@ describe('hybrid knowledge-base retrieval with pgvector (Gemini embeddings from 
     expect((await query(api, 'Where can I leave my car?'))[0]).toMatchObject({ documentId: parking.ID });
     // Words still count: a full-text match the vectors know nothing about is found.
     expect((await query(api, 'Saturday closing')).map((h) => h.documentId)).toContain(hours.body.data.ID);
+  });
+
+  it('an embedding call that fails during ingestion is retried by an embed job: the chunks get their vectors', async () => {
+    gemini.failNext = 1;
+    const form = new FormData();
+    form.append('file', new Blob(['# Account\n\nForgot the secret word you use to sign in? Request a reset link.']), 'account.md');
+    const upload = await fetch(`${api.baseUrl}/v3/agents/${agentId}/kb`, { method: 'POST', headers: { authorization: `Bearer ${t.apiKey}` }, body: form });
+    expect(upload.status).toBe(200);
+    const doc = ((await upload.json()) as Env<Doc>).data;
+    await waitFor(
+      async () => {
+        const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM agents.kb_chunks WHERE document_id = $1', [doc.ID]);
+        return (rows.rows[0]?.n ?? 0) > 0 && (await unembedded(doc.ID)) === 0;
+      },
+      { timeoutMs: 20000, what: 'the chunks to be embedded after the failed call' },
+    );
+    expect(gemini.failed).toBe(1); // the ingestion's own call failed; the embed job's succeeded
+    const status = await request<Env<Doc>>('GET', `${api.baseUrl}/v3/agents/${agentId}/kb/${doc.ID}`, { key: t.apiKey });
+    expect(status.body.data.status).toBe('ready'); // the failure did not fail the document
+    expect((await query(api, 'I cannot log in'))[0]).toMatchObject({ documentId: doc.ID });
   });
 
   it("vectors never cross tenants: another tenant's agent with the same concept finds only its own chunks", async () => {

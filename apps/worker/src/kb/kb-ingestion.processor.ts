@@ -100,9 +100,7 @@ export class KbIngestionProcessor implements OnApplicationBootstrap, BeforeAppli
     if (!doc) return 'skipped: document deleted or re-queued';
     try {
       const outcome = await this.ingest(tenantId, doc);
-      await this.vectors.embedDocument(tenantId, documentId).catch((err: Error) =>
-        this.logger.warn({ err: { message: err.message }, documentId }, 'kb: could not embed the chunks (full-text search still finds them)'),
-      );
+      await this.embedOrRetryLater(tenantId, doc);
       return outcome;
     } catch (err) {
       if (err instanceof NotFoundException) return 'skipped: document deleted meanwhile';
@@ -120,6 +118,23 @@ export class KbIngestionProcessor implements OnApplicationBootstrap, BeforeAppli
         if (!(e instanceof NotFoundException)) throw e;
       });
       return `failed: ${reason}`;
+    }
+  }
+
+  /**
+   * Vectors for a document's new chunks. The chunks are already searchable (full text), so a failed embedding call does
+   * not fail the ingestion: an `embed` job for this version takes over, retried with backoff like every KB job.
+   */
+  private async embedOrRetryLater(tenantId: TenantId, doc: KbDocumentEntity): Promise<void> {
+    try {
+      await this.vectors.embedDocument(tenantId, doc.id);
+    } catch (err) {
+      this.logger.warn(
+        { err: { message: (err as Error).message }, documentId: doc.id },
+        'kb: could not embed the chunks now; an embed job retries (full-text search finds them meanwhile)',
+      );
+      // Keyed by version (the content hash on `doc` is from before this ingestion): one retry job per ingestion.
+      await this.queue.enqueueEmbedding([{ id: doc.id, tenantId, agentId: doc.agentId, version: doc.version, contentHash: null }]);
     }
   }
 
