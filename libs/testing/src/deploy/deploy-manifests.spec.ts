@@ -153,9 +153,9 @@ describe('docker-compose.yml', () => {
     expect(validateCompose(noServicesMap)).not.toEqual([]);
   });
 
-  it('runs postgres 16 and redis 7 (noeviction, AOF) with health checks and volumes', () => {
+  it('runs postgres 16 with pgvector and redis 7 (noeviction, AOF) with health checks and volumes', () => {
     const postgres = service('postgres');
-    expect(postgres.image).toBe('postgres:16');
+    expect(postgres.image).toBe('pgvector/pgvector:pg16'); // hybrid KB retrieval needs the vector extension
     expect(JSON.stringify(dict(postgres.healthcheck, 'postgres.healthcheck').test)).toContain('pg_isready');
     expect(list(postgres.volumes, 'postgres.volumes').join(' ')).toContain('/var/lib/postgresql/data');
 
