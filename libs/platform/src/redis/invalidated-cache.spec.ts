@@ -49,6 +49,36 @@ describe('InvalidatedCache (real Redis)', () => {
     expect(a.get('t3:a')).toBe('t3:a');
   });
 
+  it('a matcher drops entries by their value (a message naming something other than the key)', async () => {
+    const channel2 = `${channel}:matcher`;
+    const byOwner = new InvalidatedCache<{ owner: string }>({
+      redisUrl: REDIS_URL,
+      channel: channel2,
+      ttlMs: 60_000,
+      maxEntries: 100,
+      name: 'spec-matcher',
+      matcher: (message) => (message.startsWith('owner=') ? (_key, value) => value.owner === message.slice('owner='.length) : null),
+    });
+    try {
+      await byOwner.start();
+      byOwner.set('h1', { owner: 'alice' }, byOwner.epoch);
+      byOwner.set('h2', { owner: 'bob' }, byOwner.epoch);
+      byOwner.set('owner=bob', { owner: 'carol' }, byOwner.epoch); // a key equal to a message is not what the matcher reads
+      await publisher.publish(channel2, 'owner=bob');
+      await until(() => byOwner.get('h2') === undefined);
+      expect(byOwner.get('h1')).toEqual({ owner: 'alice' });
+      expect(byOwner.get('owner=bob')).toEqual({ owner: 'carol' });
+      const epoch = byOwner.epoch;
+      await publisher.publish(channel2, 'nonsense'); // drops nothing, but a load in flight is still not kept
+      await until(() => byOwner.epoch !== epoch);
+      byOwner.set('h3', { owner: 'dave' }, epoch);
+      expect(byOwner.get('h3')).toBeUndefined();
+      expect(byOwner.get('h1')).toEqual({ owner: 'alice' });
+    } finally {
+      byOwner.stop();
+    }
+  });
+
   it('a load that began before an invalidation is not kept', async () => {
     const a = await open();
     const epoch = a.epoch;

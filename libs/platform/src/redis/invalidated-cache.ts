@@ -2,10 +2,10 @@ import type { Redis } from 'ioredis';
 import type { AppLogger } from '../logging/logger';
 import { createRedisClient } from './redis';
 
-export interface InvalidatedCacheOptions {
+export interface InvalidatedCacheOptions<V = unknown> {
   /** Redis URL of the invalidation subscription. */
   redisUrl: string;
-  /** Pub/sub channel; a message is a key to drop, or `prefix*` to drop every key starting with `prefix`. */
+  /** Pub/sub channel; a message is a key to drop, or `prefix*` to drop every key starting with `prefix` (see `matcher`). */
   channel: string;
   /** Longest life of an entry; 0 disables the cache (every `get` misses). */
   ttlMs: number;
@@ -14,6 +14,11 @@ export interface InvalidatedCacheOptions {
   /** Connection name, for logs and `CLIENT LIST`. */
   name: string;
   logger?: AppLogger;
+  /**
+   * For caches invalidated by something other than their key (API keys are looked up by hash but revoked by key id):
+   * turns a message into the test of the entries it drops; null drops nothing. Replaces the key/prefix reading.
+   */
+  matcher?: (message: string) => ((key: string, value: V) => boolean) | null;
 }
 
 interface Entry<V> {
@@ -36,7 +41,7 @@ export class InvalidatedCache<V> {
   private subscribed = false;
   private generation = 0;
 
-  constructor(private readonly options: InvalidatedCacheOptions) {
+  constructor(private readonly options: InvalidatedCacheOptions<V>) {
     this.subscriber = createRedisClient(options.redisUrl, options.name, options.logger, { enableOfflineQueue: true });
   }
 
@@ -109,10 +114,13 @@ export class InvalidatedCache<V> {
     this.entries.set(key, { value, expiresAt: Date.now() + this.options.ttlMs });
   }
 
-  /** Drops `key` here (or every key starting with `prefix` for `prefix*`). Other instances: `publish`. */
+  /** Drops `key` here (or every key starting with `prefix` for `prefix*`; or what `matcher` says). Other instances: `publish`. */
   drop(message: string): void {
     this.generation++;
-    if (message.endsWith('*')) {
+    if (this.options.matcher) {
+      const hit = this.options.matcher(message);
+      if (hit) for (const [key, entry] of [...this.entries]) if (hit(key, entry.value)) this.entries.delete(key);
+    } else if (message.endsWith('*')) {
       const prefix = message.slice(0, -1);
       for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.entries.delete(key);
     } else {

@@ -26,6 +26,7 @@ export class ApiKeyAuthenticator {
       this.touch(cached.keyId);
       return { ok: true, context: cached };
     }
+    const epoch = this.cache.epoch; // before the read: a revocation published meanwhile keeps the result out of the cache
     const row = await this.keys.findActiveByHash(hash);
     if (!row) return { ok: false, reason: 'invalid' };
     if (row.tenant.status === 'deleted') return { ok: false, reason: 'invalid' };
@@ -40,7 +41,7 @@ export class ApiKeyAuthenticator {
       keyId: row.key.id,
       agentId: row.key.agentId,
     };
-    this.cache.set(hash, context);
+    this.cache.set(hash, context, epoch);
     this.touch(context.keyId);
     return { ok: true, context };
   }
