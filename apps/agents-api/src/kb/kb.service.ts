@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, NotFoundException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { APP_CONFIG } from '@chatbot/platform';
 import type { TenantContext, TenantId } from '@chatbot/tenant-auth';
@@ -12,14 +11,13 @@ import {
   KbDocumentEntity,
   KbIngestionQueue,
   KbIngestionService,
-  type KbRefreshRate,
-  type KbSourceType,
   KbVectorService,
   contentMismatch,
   deriveKbStatus,
   fileKindFromName,
   kbSourceRefusal,
   kbSsrfPolicy,
+  newKbDocument,
 } from '@chatbot/kb';
 import type { KbUpload } from './ingestion/kb-upload.parser';
 import { KbSearchService } from './kb-search.service';
@@ -75,34 +73,16 @@ export class KbService {
     if (!input.name) throw fieldError('name', 'name is required');
     const content = input.content ?? '';
     if (!content.trim()) throw fieldError('content', 'content is required (the text of the document)');
-    const now = new Date();
-    const doc = Object.assign(new KbDocumentEntity(), {
-      id: randomUUID(),
+    const doc = newKbDocument({
       tenantId: tenant.tenantId,
       agentId,
-      parentId: null,
       name: input.name.trim(),
-      title: null,
       sourceType: 'text',
       tags: input.tags ?? [],
-      url: null,
-      sitemapUrl: null,
-      maxPages: null,
-      refreshRate: 'never',
       status: 'processing',
-      error: null,
       mimeType: 'text/plain',
       byteSize: Buffer.byteLength(content, 'utf8'),
-      contentHash: null,
-      charCount: 0,
-      chunkCount: 0,
-      tsConfig: 'simple',
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-      lastIngestedAt: null,
-      nextRefreshAt: null,
-    } satisfies Omit<KbDocumentEntity, never>);
+    });
     // Inserted and indexed in one transaction: the document is never seen half-done, and the status event (if any)
     // describes the end state.
     await this.ingestion.changeWithStatusEvent(tenant.tenantId, agentId, async (manager) => {
@@ -134,7 +114,9 @@ export class KbService {
     const targets = sourceType === 'url' ? [...new Set(input.urls)] : [input.sitemapUrl ?? ''];
     await this.refuseUnreachable(sourceType === 'url' ? 'urls' : 'sitemapUrl', targets);
     const docs = targets.map((target, i) =>
-      this.newDocument(tenant.tenantId, agentId, {
+      newKbDocument({
+        tenantId: tenant.tenantId,
+        agentId,
         name: (input.name ? (targets.length > 1 ? `${input.name.trim()} (${i + 1})` : input.name.trim()) : target).slice(0, 300),
         sourceType,
         tags: input.tags ?? [],
@@ -142,8 +124,6 @@ export class KbService {
         sitemapUrl: sourceType === 'sitemap' ? target : null,
         maxPages: sourceType === 'sitemap' ? (input.maxPages ?? null) : null,
         refreshRate: input.refreshRate ?? 'never',
-        mimeType: null,
-        byteSize: null,
       }),
     );
     await this.ingestion.changeWithStatusEvent(tenant.tenantId, agentId, async (manager) => {
@@ -180,14 +160,12 @@ export class KbService {
     const name = (names[0] ?? file.fileName).trim();
     if (!name || name.length > 300) throw fieldError('name', 'name must be 1-300 characters');
     const tags = uploadTags(upload.fields.get('tags') ?? []);
-    const doc = this.newDocument(tenant.tenantId, agentId, {
+    const doc = newKbDocument({
+      tenantId: tenant.tenantId,
+      agentId,
       name,
       sourceType: 'file',
       tags,
-      url: null,
-      sitemapUrl: null,
-      maxPages: null,
-      refreshRate: 'never',
       mimeType: KB_FILE_MIME[kind],
       byteSize: file.bytes.length,
     });
@@ -210,33 +188,6 @@ export class KbService {
     const refusals = await Promise.all(targets.map((target) => kbSourceRefusal(target, policy)));
     const refused = refusals.find((r): r is string => r !== null);
     if (refused) throw fieldError(field, refused);
-  }
-
-  private newDocument(
-    tenantId: TenantId,
-    agentId: string,
-    fields: Pick<KbDocumentEntity, 'name' | 'tags' | 'url' | 'sitemapUrl' | 'maxPages' | 'mimeType' | 'byteSize'> & { sourceType: KbSourceType; refreshRate: KbRefreshRate },
-  ): KbDocumentEntity {
-    const now = new Date();
-    return Object.assign(new KbDocumentEntity(), {
-      id: randomUUID(),
-      tenantId,
-      agentId,
-      parentId: null,
-      title: null,
-      status: 'pending',
-      error: null,
-      contentHash: null,
-      charCount: 0,
-      chunkCount: 0,
-      tsConfig: 'simple',
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-      lastIngestedAt: null,
-      nextRefreshAt: null,
-      ...fields,
-    } satisfies Omit<KbDocumentEntity, never>);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, NotFoundException, type OnApplicationBootstrap } from '@nestjs/common';
 import { type JobPayload, QUEUES, bullConnection, bullPrefix } from '@chatbot/events';
 import {
@@ -14,7 +14,6 @@ import {
   KbIngestionService,
   type KbJobName,
   type KbJobTarget,
-  type KbRefreshRate,
   KbVectorService,
   REFRESH_MS,
   extractContent,
@@ -22,6 +21,7 @@ import {
   isSameSite,
   jobVersion,
   kbSsrfPolicy,
+  newKbDocument,
   parseSitemap,
 } from '@chatbot/kb';
 import { APP_CONFIG, APP_LOGGER, type AppLogger } from '@chatbot/platform';
@@ -233,33 +233,10 @@ export class KbIngestionProcessor implements OnApplicationBootstrap, BeforeAppli
           (existing.status === 'pending' ? ingest : refresh).push(existing);
           continue;
         }
-        const child = Object.assign(new KbDocumentEntity(), {
-          id: randomUUID(),
-          tenantId: parent.tenantId,
-          agentId: parent.agentId,
-          parentId: parent.id,
-          name: url.slice(0, 300),
-          title: null,
-          sourceType: 'url',
-          tags: parent.tags,
-          url,
-          sitemapUrl: null,
-          maxPages: null,
-          refreshRate: 'never' satisfies KbRefreshRate,
-          status: 'pending',
-          error: null,
-          mimeType: null,
-          byteSize: null,
-          contentHash: null,
-          charCount: 0,
-          chunkCount: 0,
-          tsConfig: 'simple',
-          version: 1,
-          createdAt: now,
-          updatedAt: now,
-          lastIngestedAt: null,
-          nextRefreshAt: null,
-        } satisfies Omit<KbDocumentEntity, never>);
+        const child = newKbDocument(
+          { tenantId: parent.tenantId, agentId: parent.agentId, parentId: parent.id, name: url.slice(0, 300), sourceType: 'url', tags: parent.tags, url },
+          now,
+        );
         await manager.getRepository(KbDocumentEntity).insert(child);
         ingest.push(child);
       }

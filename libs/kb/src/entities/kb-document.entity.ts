@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CreatedAtColumn, TIMESTAMPTZ, UpdatedAtColumn } from '@chatbot/database';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
@@ -91,4 +92,35 @@ export class KbDocumentEntity {
 
   @Column({ ...TIMESTAMPTZ, nullable: true })
   nextRefreshAt!: Date | null;
+}
+
+/** What a new document needs; everything else starts empty (no content yet, version 1, `pending`, never refreshed). */
+export type NewKbDocument = Pick<KbDocumentEntity, 'tenantId' | 'agentId' | 'name' | 'sourceType' | 'tags'> &
+  Partial<Pick<KbDocumentEntity, 'parentId' | 'url' | 'sitemapUrl' | 'maxPages' | 'refreshRate' | 'status' | 'mimeType' | 'byteSize'>>;
+
+/** A new document row (not yet inserted), with a fresh id. */
+export function newKbDocument(fields: NewKbDocument, now = new Date()): KbDocumentEntity {
+  return Object.assign(new KbDocumentEntity(), {
+    id: randomUUID(),
+    parentId: null,
+    title: null,
+    url: null,
+    sitemapUrl: null,
+    maxPages: null,
+    refreshRate: 'never',
+    status: 'pending',
+    error: null,
+    mimeType: null,
+    byteSize: null,
+    contentHash: null,
+    charCount: 0,
+    chunkCount: 0,
+    tsConfig: 'simple',
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    lastIngestedAt: null,
+    nextRefreshAt: null,
+    ...fields,
+  } satisfies Omit<KbDocumentEntity, never>);
 }
