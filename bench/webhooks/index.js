@@ -3,8 +3,11 @@
 /*
  * bench/webhooks: end-to-end webhook pipeline benchmark (outbox row committed → receiver got the POST), with ONE
  * worker process, beside baselines measured in the same run:
- *   - raw BullMQ no-op job rate (Queue + Worker, concurrency 50, addBulk, in a child process),
+ *   - raw BullMQ no-op job rate (Queue + Worker, concurrency 50, addBulk, in a child process, timed after
+ *     BENCH_BULL_WARMUP_JOBS untimed jobs),
  *   - raw undici POST loop (50 concurrent) to the same receiver (in a child process, like the worker).
+ * Warm-up: BENCH_WARMUP_EVENTS single events (and a signature check), then BENCH_WARMUP_SATURATIONS saturation runs
+ * that are not reported (the worker is measured warm, as a long-running one is).
  * Phases, repeated BENCH_ROUNDS times (each round: baselines, steady, saturation; medians are reported):
  *   - steady: BENCH_STEADY_RATE events/s for BENCH_STEADY_SECONDS, one transaction per event, open-loop schedule;
  *   - saturation: BENCH_SAT_EVENTS events as fast as possible, BENCH_SAT_PRODUCERS concurrent producers writing
@@ -54,6 +57,13 @@ const SETTINGS = {
   undiciRequests: num('BENCH_UNDICI_REQUESTS', 20000),
   undiciConcurrency: num('BENCH_UNDICI_CONCURRENCY', 50),
   warmupEvents: num('BENCH_WARMUP_EVENTS', 300),
+  /**
+   * Saturation runs before the rounds, not reported: a worker that has been running is warm (optimised code, grown
+   * heap). Measured: CPU per event fell from 0.30-0.31 ms of worker CPU in the first two saturation runs to 0.24 from
+   * the third on (bench/RESULTS.md, sixth session). The raw BullMQ child gets the same treatment (BENCH_BULL_WARMUP_JOBS).
+   */
+  warmupSaturations: Number(process.env.BENCH_WARMUP_SATURATIONS ?? 2),
+  bullWarmupJobs: Number(process.env.BENCH_BULL_WARMUP_JOBS ?? 10000),
   /** One low-rate run first (0 s disables it): the pipeline's latency floor when the machine is not saturated. */
   floorRate: num('BENCH_FLOOR_RATE', 20),
   floorSeconds: Number(process.env.BENCH_FLOOR_SECONDS ?? 8),
@@ -69,13 +79,17 @@ const WORKER_TUNING = {
   NODE_ENV: 'development', // loopback receivers allowed (SSRF guard off)
   OUTBOX_POLL_INTERVAL_MS: '1000', // LISTEN/NOTIFY wakes the relay; polling is only the fallback
   OUTBOX_BATCH_SIZE: '200',
-  WEBHOOK_DELIVERY_CONCURRENCY: '50',
+  // Deliveries in flight (default 50). At saturation a delivery slot is held for ~15-20 ms (fetch, send, group-committed
+  // log row, finish), so 50 slots cap the worker near 2,500/s; 150 measured +10-13% events/s and -18% Postgres CPU per
+  // event (larger result-writer batches), 300 no better than 150 (bench/RESULTS.md, sixth session).
+  WEBHOOK_DELIVERY_CONCURRENCY: '150',
   // All bench traffic goes to one endpoint: with the default cap (5) most delivery jobs would bounce through the
-  // delayed set (50-200 ms) instead of being sent; 50 = the whole delivery concurrency.
-  WEBHOOK_ENDPOINT_CONCURRENCY: '50',
+  // delayed set (50-200 ms) instead of being sent; = the whole delivery concurrency.
+  WEBHOOK_ENDPOINT_CONCURRENCY: '150',
   // Fan-out jobs in progress together share one statement and one addBulk: the concurrency is the largest batch (the
-  // default, 20, caps batches at 20 events; 100 measured ~15-20% more saturation throughput). Not a pool size.
-  FANOUT_CONCURRENCY: '100',
+  // default, 20, caps batches at 20 events; 100 measured ~15-20% more saturation throughput than 20, 200 a few % more
+  // than 100). Not a pool size.
+  FANOUT_CONCURRENCY: '200',
   DATABASE_POOL_SIZE: '10', // the default
   ...(process.env.BENCH_WORKER_ENV ? JSON.parse(process.env.BENCH_WORKER_ENV) : {}),
 };
@@ -608,9 +622,16 @@ async function main() {
     const baselineBull = async () => {
       // A fresh key prefix each time: completed jobs are kept (as in the pipeline), so reused job ids would be ignored.
       const redisBefore = redisPids.reduce((sum, pid) => sum + (procCpuMs(pid) ?? 0), 0);
-      const r = await runChild('bullmq', { redisUrl: REDIS_URL, prefix: `${prefix}:baseline${++baselineRuns}`, jobs: SETTINGS.bullJobs, concurrency: SETTINGS.bullConcurrency });
+      const r = await runChild('bullmq', {
+        redisUrl: REDIS_URL,
+        prefix: `${prefix}:baseline${++baselineRuns}`,
+        jobs: SETTINGS.bullJobs,
+        warmupJobs: SETTINGS.bullWarmupJobs,
+        concurrency: SETTINGS.bullConcurrency,
+      });
       // BullMQ's own CPU per no-op job (the child's queue + worker, plus redis-server): the floor under every job.
-      r.redisCpuMsPerJob = (redisPids.reduce((sum, pid) => sum + (procCpuMs(pid) ?? 0), 0) - redisBefore) / SETTINGS.bullJobs;
+      // (over the warm-up jobs too: Redis CPU is sampled around the whole child)
+      r.redisCpuMsPerJob = (redisPids.reduce((sum, pid) => sum + (procCpuMs(pid) ?? 0), 0) - redisBefore) / (SETTINGS.bullJobs + SETTINGS.bullWarmupJobs);
       r.cpuMsPerJob = r.childCpuMsPerJob + r.redisCpuMsPerJob;
       log(`raw BullMQ no-op: ${fmtInt(r.rate)} jobs/s (add ${fmtInt(r.addRate)} jobs/s); CPU ${fmt(r.cpuMsPerJob, 3)} ms/job (node ${fmt(r.childCpuMsPerJob, 3)} + redis ${fmt(r.redisCpuMsPerJob, 3)})`);
       return r;
@@ -716,7 +737,8 @@ async function main() {
       };
       log(
         `saturation ${n}: delivered ${r.delivered} in ${fmt(seconds, 2)} s = ${fmtInt(r.rate)} events/s ` +
-          `(inserts done after ${fmt(r.insertSeconds, 2)} s, ${fmtInt(r.insertRate)} events/s)`,
+          `(inserts done after ${fmt(r.insertSeconds, 2)} s, ${fmtInt(r.insertRate)} events/s); CPU/event ` +
+          `worker ${fmt(cpu.perEventMs.worker, 3)} pg ${fmt(cpu.perEventMs.pgWorker, 3)} redis ${fmt(cpu.perEventMs.redis, 3)} ms, machine ${fmt(cpu.machineBusy * 100)}% busy`,
       );
       return r;
     };
@@ -725,6 +747,10 @@ async function main() {
     if (SETTINGS.floorSeconds > 0) {
       log(`latency floor: ${SETTINGS.floorRate} events/s for ${SETTINGS.floorSeconds} s`);
       floor = await steady(SETTINGS.floorRate, SETTINGS.floorSeconds);
+    }
+    for (let i = 1; i <= SETTINGS.warmupSaturations; i++) {
+      log(`warm-up saturation ${i}/${SETTINGS.warmupSaturations} (not reported)`);
+      await saturation();
     }
     const rounds = [];
     for (let round = 1; round <= SETTINGS.rounds; round++) {
@@ -883,7 +909,7 @@ function printReport({ rounds, floor, duplicates, arrivals, logsRow, msgRow, wor
 // ---------------------------------------------------------------------------------------------------------------
 // baseline children
 
-async function childBullmq({ redisUrl, prefix, jobs, concurrency }) {
+async function childBullmq({ redisUrl, prefix, jobs, warmupJobs = 0, concurrency }) {
   const { Queue, Worker } = require('bullmq');
   const { Redis } = require('ioredis');
   const { DEFAULT_JOB_OPTIONS } = require('@chatbot/events');
@@ -892,11 +918,10 @@ async function childBullmq({ redisUrl, prefix, jobs, concurrency }) {
   // Same job options and a payload of the same shape and size as a fan-out job, so only the processing differs.
   const queue = new Queue(name, { connection: conn(), prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
   let done = 0;
-  let finish;
-  const finished = new Promise((resolve) => (finish = resolve));
+  let waitingFor = { count: 0, finish: () => undefined };
   const worker = new Worker(name, async () => undefined, { connection: conn(), prefix, concurrency });
   worker.on('completed', () => {
-    if (++done === jobs) finish(performance.now());
+    if (++done === waitingFor.count) waitingFor.finish(performance.now());
   });
   await worker.waitUntilReady();
   await queue.waitUntilReady();
@@ -909,14 +934,20 @@ async function childBullmq({ redisUrl, prefix, jobs, concurrency }) {
       data: SAMPLE_DATA(i),
     },
   });
+  // Adds `count` jobs in bulks of 1000 (ids from `first`); resolves when they are added and when all have completed.
+  const batch = async (first, count) => {
+    const finished = new Promise((resolve) => (waitingFor = { count: done + count, finish: resolve }));
+    for (let i = first; i < first + count; i += 1000) {
+      const size = Math.min(1000, first + count - i);
+      await queue.addBulk(Array.from({ length: size }, (_, k) => ({ name, data: event(i + k), opts: { jobId: `noop-${i + k}` } })));
+    }
+    return { added: performance.now(), end: await finished };
+  };
+  // Untimed first, like the worker's warm-up saturation runs: optimised code and a grown heap in both.
+  if (warmupJobs > 0) await batch(jobs, warmupJobs);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < jobs; i += 1000) {
-    const size = Math.min(1000, jobs - i);
-    await queue.addBulk(Array.from({ length: size }, (_, k) => ({ name, data: event(i + k), opts: { jobId: `noop-${i + k}` } })));
-  }
-  const added = performance.now();
-  const end = await finished;
+  const { added, end } = await batch(0, jobs);
   const cpu = process.cpuUsage(cpu0);
   await worker.close();
   await queue.close();
