@@ -33,11 +33,13 @@ const { performance } = require('node:perf_hooks');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-const num = (name, def) => {
+const num = (name, def, { allowZero = false } = {}) => {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return def;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
+    throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+  }
   return value;
 };
 
@@ -59,14 +61,14 @@ const SETTINGS = {
   warmupEvents: num('BENCH_WARMUP_EVENTS', 300),
   /**
    * Saturation runs before the rounds, not reported: a worker that has been running is warm (optimised code, grown
-   * heap). Measured: CPU per event fell from 0.30-0.31 ms of worker CPU in the first two saturation runs to 0.24 from
+   * heap). Measured: worker CPU per event fell from 0.30-0.36 ms in the first two saturation runs to 0.22-0.25 from
    * the third on (bench/RESULTS.md, sixth session). The raw BullMQ child gets the same treatment (BENCH_BULL_WARMUP_JOBS).
    */
-  warmupSaturations: Number(process.env.BENCH_WARMUP_SATURATIONS ?? 2),
-  bullWarmupJobs: Number(process.env.BENCH_BULL_WARMUP_JOBS ?? 10000),
+  warmupSaturations: num('BENCH_WARMUP_SATURATIONS', 2, { allowZero: true }),
+  bullWarmupJobs: num('BENCH_BULL_WARMUP_JOBS', 10000, { allowZero: true }),
   /** One low-rate run first (0 s disables it): the pipeline's latency floor when the machine is not saturated. */
   floorRate: num('BENCH_FLOOR_RATE', 20),
-  floorSeconds: Number(process.env.BENCH_FLOOR_SECONDS ?? 8),
+  floorSeconds: num('BENCH_FLOOR_SECONDS', 8, { allowZero: true }),
   /** Hard stop for the whole bench (cleanup still runs). */
   deadlineMs: num('BENCH_DEADLINE_SECONDS', 420) * 1000,
 };
@@ -80,7 +82,7 @@ const WORKER_TUNING = {
   OUTBOX_POLL_INTERVAL_MS: '1000', // LISTEN/NOTIFY wakes the relay; polling is only the fallback
   OUTBOX_BATCH_SIZE: '200',
   // Deliveries in flight (default 50). At saturation a delivery slot is held for ~15-20 ms (fetch, send, group-committed
-  // log row, finish), so 50 slots cap the worker near 2,500/s; 150 measured +10-13% events/s and -18% Postgres CPU per
+  // log row, finish), so 50 slots cap the worker near 2,500/s; 150 measured +6-12% events/s and -18% Postgres CPU per
   // event (larger result-writer batches), 300 no better than 150 (bench/RESULTS.md, sixth session).
   WEBHOOK_DELIVERY_CONCURRENCY: '150',
   // All bench traffic goes to one endpoint: with the default cap (5) most delivery jobs would bounce through the
