@@ -20,7 +20,8 @@
  *
  * Run: `node bench/webhooks/index.js` or `npm run bench -- webhooks` (needs `npm run build` first).
  * Everything it creates (database chatbot_bench_*, Redis keys under a unique prefix, child processes) is removed at
- * the end, also on failure or Ctrl-C.
+ * the end, also on failure or Ctrl-C, except the child processes' logs when BENCH_KEEP_LOGS=1 (for a diagnostic run,
+ * e.g. with BENCH_NODE_ARGS="--trace-gc").
  */
 
 const { spawn, fork, execFile } = require('node:child_process');
@@ -365,7 +366,8 @@ async function main() {
     } finally {
       r.disconnect();
     }
-    fs.rmSync(logDir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_LOGS === '1') log(`cleanup: kept the child processes' logs in ${logDir} (BENCH_KEEP_LOGS=1)`);
+    else fs.rmSync(logDir, { recursive: true, force: true });
   };
 
   let interrupted = false;

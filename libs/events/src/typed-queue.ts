@@ -58,8 +58,14 @@ export class TypedQueue<Q extends QueueName> {
     await this.queue.add(job.name, job.data, job.opts);
   }
 
+  /**
+   * One round trip for any number of jobs. A single job is added without a pipeline: ioredis copies every BullMQ
+   * script onto each Pipeline it builds, which made up most of the worker's own CPU per event at moderate rates,
+   * where batches are mostly of one (bench/RESULTS.md, seventh session).
+   */
   async addBulk(jobs: readonly TypedJob<Q>[]): Promise<void> {
     if (jobs.length === 0) return;
+    if (jobs.length === 1) return this.add(jobs[0]!);
     await this.queue.addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: job.opts })));
   }
 

@@ -2,12 +2,12 @@ import { CreatedAtColumn } from '@chatbot/database';
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** One delivery attempt (real or test), as the logs route shows it. */
+@Index('webhook_delivery_logs_tenant_webhook_idx', ['tenantId', 'webhookId', 'createdAt'])
 @Entity({ schema: 'business', name: 'webhook_delivery_logs' })
 export class DeliveryLogEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
-  @Index()
   @Column({ type: 'uuid' })
   tenantId!: string;
 

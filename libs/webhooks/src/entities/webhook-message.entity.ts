@@ -4,12 +4,12 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 export type MessageStatus = 'pending' | 'delivered' | 'failed';
 
 /** One event to one webhook: its delivery state across attempts. */
+@Index('webhook_messages_tenant_webhook_idx', ['tenantId', 'webhookId', 'createdAt'])
 @Entity({ schema: 'business', name: 'webhook_messages' })
 export class WebhookMessageEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
-  @Index()
   @Column({ type: 'uuid' })
   tenantId!: string;
 

@@ -1,8 +1,9 @@
 import type { MigrationSet } from '@chatbot/database';
 import { CreateBusinessSchema1763700003000 } from './1763700003000-create-business-schema';
 import { CreateWebhooks1763700005000 } from './1763700005000-create-webhooks';
+import { WebhookWritePathIndexes1763700015000 } from './1763700015000-webhook-write-path-indexes';
 
 export const businessMigrations: MigrationSet = {
   schema: 'business',
-  migrations: [CreateBusinessSchema1763700003000, CreateWebhooks1763700005000],
+  migrations: [CreateBusinessSchema1763700003000, CreateWebhooks1763700005000, WebhookWritePathIndexes1763700015000],
 };
