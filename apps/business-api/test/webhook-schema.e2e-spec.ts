@@ -1,5 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { createDataSource, dropDatabase, ensureDatabase, runMigrations, withDatabase } from '@chatbot/database';
+import { WebhookWritePathIndexes1763700015000 } from '../src/database/migrations/1763700015000-webhook-write-path-indexes';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { loadMigrationSets } = require('../../../scripts/migration-sets') as { loadMigrationSets: () => Parameters<typeof runMigrations>[1] };
 
 /**
  * The webhook tables' indexes, as migrated (real Postgres): what the hot write path relies on
@@ -77,5 +82,84 @@ describe('business-api: webhook tables (real Postgres)', () => {
       ]),
     );
     expect(defs).toHaveLength(3); // with the primary key: nothing else to maintain per row
+  });
+});
+
+/**
+ * Migration 1763700015000 builds its indexes CONCURRENTLY (outside a transaction), so a run can stop half-way; the next
+ * run must finish it, including over the INVALID index a failed concurrent build leaves behind. Own database: the
+ * migration drops and creates indexes, which the other suites' shared database must not see.
+ */
+describe('business-api: migration 1763700015000 resumes a half-done run (real Postgres)', () => {
+  const url = withDatabase(process.env['DATABASE_URL']!, `chatbot_test_mig_${randomBytes(4).toString('hex')}`);
+  const migration = new WebhookWritePathIndexes1763700015000();
+  const source = createDataSource({ url, poolSize: 1, applicationName: 'test-migration-resume' });
+  let db: Client;
+
+  /** name → [valid, definition] of the business schema's indexes on the two tables the migration changes. */
+  const indexState = async (): Promise<Record<string, [boolean, string]>> => {
+    const { rows } = await db.query<{ name: string; valid: boolean; def: string }>(
+      `SELECT c.relname AS name, i.indisvalid AS valid, pg_get_indexdef(i.indexrelid) AS def
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE i.indrelid IN ('business.webhook_messages'::regclass, 'business.webhook_delivery_logs'::regclass)`,
+    );
+    return Object.fromEntries(rows.map((row) => [row.name, [row.valid, row.def]]));
+  };
+
+  beforeAll(async () => {
+    await ensureDatabase(url);
+    await runMigrations(url, loadMigrationSets());
+    await source.initialize();
+    db = new Client({ connectionString: url });
+    await db.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    await db?.end();
+    if (source.isInitialized) await source.destroy();
+    await dropDatabase(url);
+  });
+
+  it('after a failed concurrent build, the next run drops the INVALID leftover and ends where a clean run does; a third run changes nothing', async () => {
+    const migrated = await indexState();
+    expect(Object.values(migrated).every(([valid]) => valid)).toBe(true);
+
+    // Back to the schema before the migration (as TypeORM reverts: in a transaction).
+    const runner = source.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await migration.down(runner);
+      await runner.commitTransaction();
+
+      // A half-done run: the messages part went through; the logs index build failed (here: an expression that
+      // divides by zero on the row below), which leaves an INVALID index under the name the migration builds.
+      await db.query(`CREATE INDEX CONCURRENTLY webhook_messages_tenant_webhook_idx ON business.webhook_messages (tenant_id, webhook_id, created_at)`);
+      await db.query(`DROP INDEX CONCURRENTLY business.webhook_messages_tenant_id_idx`);
+      const tenantId = randomUUID();
+      const eventId = randomUUID();
+      const webhook = await db.query<{ id: string }>(
+        `INSERT INTO business.webhooks (tenant_id, event_type, webhook_url, retry_config, secret_encrypted)
+         VALUES ($1, 'conversation_started', 'http://127.0.0.1:9/hook', '{"max_retries":0,"backoff":"fixed"}', 'x') RETURNING id`,
+        [tenantId],
+      );
+      await db.query(
+        `INSERT INTO business.webhook_delivery_logs (tenant_id, webhook_id, event_id, event_type, attempt, request_url, duration_ms, success)
+         VALUES ($1, $2, $3, 'conversation_started', 1, 'http://127.0.0.1:9/hook', 1, true)`,
+        [tenantId, webhook.rows[0]!.id, eventId],
+      );
+      await expect(
+        db.query(`CREATE INDEX CONCURRENTLY webhook_delivery_logs_tenant_webhook_idx ON business.webhook_delivery_logs ((1 / (attempt - attempt)))`),
+      ).rejects.toThrow(/division by zero/);
+      const halfDone = await indexState();
+      expect(halfDone['webhook_delivery_logs_tenant_webhook_idx']?.[0]).toBe(false);
+      expect(halfDone['webhook_messages_recover_idx']?.[0]).toBe(true);
+
+      await migration.up(runner);
+      expect(await indexState()).toEqual(migrated);
+      await migration.up(runner);
+      expect(await indexState()).toEqual(migrated);
+    } finally {
+      await runner.release();
+    }
   });
 });

@@ -14,6 +14,7 @@ export interface MigrationRunResult {
 }
 
 const MIGRATION_LOCK_KEY = 727_001;
+const LOCK_POLL_MS = 200;
 
 /**
  * Runs each set's pending migrations in order. Idempotent; a Postgres advisory lock keeps two runners (two pods,
@@ -26,7 +27,15 @@ export async function runMigrations(url: string, sets: readonly MigrationSet[]):
   const runner = lockSource.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    // Polled, not a blocking pg_advisory_lock(): a runner blocked inside that statement holds a snapshot, and a
+    // migration that builds an index CONCURRENTLY waits for every older snapshot to go away, so the runner holding
+    // the lock would wait for the one waiting for it (two pods starting at once would hang). Between polls the
+    // waiting runner has no transaction open.
+    for (;;) {
+      const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY])) as { locked: boolean }[];
+      if (row?.locked) break;
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+    }
     for (const set of sets) {
       const bootstrap = createDataSource({ url, poolSize: 1, applicationName: `migrate-${set.schema}` });
       await bootstrap.initialize();

@@ -14,21 +14,30 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   updated once per 128 pages instead of one B-tree insertion per row).
  *
  * Every tenant-owned row stays indexed by tenant_id (the leading column of each new index).
+ *
+ * `up` runs outside a transaction so that it can build and drop CONCURRENTLY: on a live system with large tables,
+ * deliveries keep writing messages and logs while the indexes build (a plain CREATE INDEX would block those writes for
+ * the whole build). Each new index is created before the ones it replaces are dropped, so every query keeps an index.
+ * Every step is idempotent, so a run that stopped half-way (a crash, a cancelled build) is finished by the next one:
+ * a concurrent build that failed leaves an INVALID index behind, which is dropped and rebuilt. `down` runs in a
+ * transaction (TypeORM always reverts in one), with plain statements.
  */
 export class WebhookWritePathIndexes1763700015000 implements MigrationInterface {
   name = 'WebhookWritePathIndexes1763700015000';
+  transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE INDEX webhook_messages_tenant_webhook_idx ON business.webhook_messages (tenant_id, webhook_id, created_at)`);
-    await q.query(`DROP INDEX business.webhook_messages_tenant_id_idx`);
-    await q.query(`DROP INDEX business.webhook_messages_recover_idx`);
+    await createIndexConcurrently(q, 'webhook_messages_tenant_webhook_idx', 'business.webhook_messages (tenant_id, webhook_id, created_at)');
+    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS business.webhook_messages_tenant_id_idx`);
+    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS business.webhook_messages_recover_idx`);
+    // SHARE UPDATE EXCLUSIVE: reads and writes go on; only pages written from now on keep the free space.
     await q.query(`ALTER TABLE business.webhook_messages SET (fillfactor = 70)`);
 
-    await q.query(`CREATE INDEX webhook_delivery_logs_tenant_webhook_idx ON business.webhook_delivery_logs (tenant_id, webhook_id, created_at DESC)`);
-    await q.query(`DROP INDEX business.webhook_delivery_logs_tenant_id_idx`);
-    await q.query(`DROP INDEX business.webhook_delivery_logs_webhook_idx`);
-    await q.query(`CREATE INDEX webhook_delivery_logs_created_at_brin ON business.webhook_delivery_logs USING brin (created_at)`);
-    await q.query(`DROP INDEX business.webhook_delivery_logs_created_at_idx`);
+    await createIndexConcurrently(q, 'webhook_delivery_logs_tenant_webhook_idx', 'business.webhook_delivery_logs (tenant_id, webhook_id, created_at DESC)');
+    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS business.webhook_delivery_logs_tenant_id_idx`);
+    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS business.webhook_delivery_logs_webhook_idx`);
+    await createIndexConcurrently(q, 'webhook_delivery_logs_created_at_brin', 'business.webhook_delivery_logs USING brin (created_at)');
+    await q.query(`DROP INDEX CONCURRENTLY IF EXISTS business.webhook_delivery_logs_created_at_idx`);
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -43,4 +52,15 @@ export class WebhookWritePathIndexes1763700015000 implements MigrationInterface 
     await q.query(`CREATE INDEX webhook_messages_tenant_id_idx ON business.webhook_messages (tenant_id)`);
     await q.query(`DROP INDEX business.webhook_messages_tenant_webhook_idx`);
   }
+}
+
+/** CREATE INDEX CONCURRENTLY in schema `business`, after dropping an INVALID leftover of a failed earlier build. */
+async function createIndexConcurrently(q: QueryRunner, name: string, on: string): Promise<void> {
+  const invalid = (await q.query(
+    `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'business' AND c.relname = $1 AND NOT i.indisvalid`,
+    [name],
+  )) as unknown[];
+  if (invalid.length > 0) await q.query(`DROP INDEX CONCURRENTLY IF EXISTS business.${name}`);
+  await q.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON ${on}`);
 }
