@@ -285,7 +285,7 @@ async function main() {
 
     // --- baseline server ---------------------------------------------------------------------------------------------
     const barePort = await freePort();
-    const bare = await procs.start('fastify', [__filename, '--child', String(barePort)], env, `http://127.0.0.1:${barePort}/health`);
+    await procs.start('fastify', [__filename, '--child', String(barePort)], env, `http://127.0.0.1:${barePort}/health`);
     const apiPool = new Pool(base, { connections: 64, pipelining: 1 });
     const barePool = new Pool(`http://127.0.0.1:${barePort}`, { connections: 64, pipelining: 1 });
     pools.push(apiPool, barePool);

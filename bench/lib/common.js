@@ -1,6 +1,6 @@
 'use strict';
-// Helpers shared by the benchmarks: settings from the environment, statistics, child processes (the services under
-// test and the baselines), and cleanup of the database and Redis keys a run created.
+// Helpers shared by the benchmarks: settings from the environment, statistics, CPU time from /proc, child processes (the
+// services under test and the baselines), and cleanup of the database and Redis keys a run created.
 const { execFile, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -10,12 +10,14 @@ const { performance } = require('node:perf_hooks');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** A positive number from the environment, or the default. */
-function num(name, def) {
+/** A positive number from the environment, or the default; `allowZero` for counts and durations where 0 means "skip". */
+function num(name, def, { allowZero = false } = {}) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return def;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
+    throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+  }
   return value;
 }
 
@@ -31,9 +33,18 @@ function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
+/** n, mean, p50/p90/p99, max of the finite values (a NaN would sort last and become the max). */
 function stats(values) {
-  const s = Float64Array.from(values).sort();
-  return { n: s.length, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s.length ? s[s.length - 1] : NaN };
+  const s = Float64Array.from(values.filter(Number.isFinite)).sort();
+  const sum = s.reduce((a, b) => a + b, 0);
+  return {
+    n: s.length,
+    mean: s.length ? sum / s.length : NaN,
+    p50: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    max: s.length ? s[s.length - 1] : NaN,
+  };
 }
 function median(values) {
   const v = values.filter(Number.isFinite).sort((a, b) => a - b);
@@ -54,13 +65,72 @@ function freePort() {
   });
 }
 
-/** CPU seconds (user+system) of a process, from /proc. */
-function cpuSeconds(pid) {
+// CPU accounting from /proc (Linux only; NaN / null / empty elsewhere).
+
+const CLK_TCK = 100; // clock ticks per second on Linux
+
+/** CPU clock ticks (user+system) of a process, or null when it is gone. */
+function cpuTicks(pid) {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (CLK_TCK = 100 on Linux)
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may itself contain ') '.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
   } catch {
-    return NaN;
+    return null;
+  }
+}
+
+/** CPU seconds (user+system) of a process, from /proc; NaN when it is gone. */
+function cpuSeconds(pid) {
+  const ticks = cpuTicks(pid);
+  return ticks === null ? NaN : ticks / CLK_TCK;
+}
+
+/** CPU milliseconds (user+system) of a process, from /proc; null when it is gone (so a sum can skip it with `?? 0`). */
+function procCpuMs(pid) {
+  const ticks = cpuTicks(pid);
+  return ticks === null ? null : (ticks * 1000) / CLK_TCK;
+}
+
+/** Idle and total ticks of the whole machine (all cores), from /proc/stat: busy share = 1 - Δidle / Δtotal. */
+function machineCpu() {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = line[3] + (line[4] || 0);
+    const total = line.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { idle, total };
+  } catch {
+    return null;
+  }
+}
+
+/** Pids of the processes whose command name is `comm` (e.g. redis-server, shared with the rest of the machine). */
+function pidsNamed(comm) {
+  const pids = [];
+  try {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) pids.push(Number(entry));
+      } catch {
+        // process went away
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return pids;
+}
+
+// Child processes and their logs.
+
+/** The last `lines` lines of a log file ('' when it cannot be read), for error messages and reports. */
+function tail(file, lines = 30) {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
   }
 }
 
@@ -72,10 +142,21 @@ class ChildProcesses {
     this.logDir = null;
   }
 
+  /** The run's log directory, made on first use (a bench may name it before any service has started). */
+  logDirectory() {
+    this.logDir ??= fs.mkdtempSync(path.join(os.tmpdir(), `bench-${this.name}-`));
+    return this.logDir;
+  }
+
+  /** The log file of the service started as `name`. */
+  logFile(name) {
+    return path.join(this.logDirectory(), `${name}.log`);
+  }
+
   /** Runs a Node script to completion (migrations, the CLI); resolves with its stdout. */
-  runNode(name, script, args, env) {
+  runNode(name, script, args, env, timeoutMs = 120000) {
     return new Promise((resolve, reject) => {
-      const child = execFile(process.execPath, [script, ...args], { cwd: ROOT, env, timeout: 120000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const child = execFile(process.execPath, [script, ...args], { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
         this.children.delete(child);
         if (err) reject(new Error(`${name} failed: ${err.message}\n${stderr}`));
         else resolve(stdout);
@@ -84,17 +165,20 @@ class ChildProcesses {
     });
   }
 
-  /** Starts a long-running Node process and waits until `readyUrl` answers 2xx (its output goes to a log file). */
+  /**
+   * Starts a long-running Node process (`args`: node flags, then the script and its arguments) and waits until
+   * `readyUrl` answers 2xx; its output goes to `logFile(name)`. Fails with the exit code/signal and the log's tail when
+   * the process dies first, or after 30 s.
+   */
   async start(name, args, env, readyUrl) {
-    this.logDir ??= fs.mkdtempSync(path.join(os.tmpdir(), `bench-${this.name}-`));
-    const logFile = path.join(this.logDir, `${name}.log`);
+    const logFile = this.logFile(name);
     const out = fs.openSync(logFile, 'a');
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out, out] });
     fs.closeSync(out);
     this.children.add(child);
-    let exited = false;
-    child.on('exit', () => {
-      exited = true;
+    let exited = null;
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
       this.children.delete(child);
     });
     const started = Date.now();
@@ -106,21 +190,32 @@ class ChildProcesses {
       }
       await sleep(100);
     }
-    throw new Error(`${name} did not become ready:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+    throw new Error(`${name} did not become ready (${exited ? `exited ${JSON.stringify(exited)}` : 'timeout'}):\n${tail(logFile)}`);
   }
 
-  /** SIGTERM every child (SIGKILL after 10 s) and remove the logs. */
-  async stopAll() {
+  /** SIGTERM every child (SIGKILL after 10 s) and remove the logs, unless `keepLogs` (a diagnostic run reads them). */
+  async stopAll({ keepLogs = false } = {}) {
     await Promise.all([...this.children].map((child) => stopChild(child).catch(() => undefined)));
-    if (this.logDir) fs.rmSync(this.logDir, { recursive: true, force: true });
+    if (this.logDir && !keepLogs) fs.rmSync(this.logDir, { recursive: true, force: true });
   }
 }
 
-async function stopChild(child) {
+/** SIGTERM, then SIGKILL if it is still there after `graceMs`; resolves when the process has exited. */
+async function stopChild(child, graceMs = 10000) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+  try {
+    child.kill('SIGTERM');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, graceMs);
   await gone;
   clearTimeout(timer);
 }
@@ -143,19 +238,24 @@ async function dropDatabase(baseUrl, dbName) {
   }
 }
 
-/** Deletes every Redis key under the run's prefix (best effort). */
+/**
+ * Deletes every Redis key under the run's prefix (best effort: never throws). Resolves with how many keys it deleted
+ * and the error that stopped it, if any, for a caller that reports them.
+ */
 async function deleteRedisKeys(redisUrl, prefix) {
   const Redis = require(require.resolve('ioredis', { paths: [path.join(ROOT, 'apps', 'agents-api')] }));
   const r = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  let deleted = 0;
   try {
     let cursor = '0';
     do {
       const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       cursor = next;
-      if (keys.length) await r.unlink(...keys);
+      if (keys.length) deleted += await r.unlink(...keys);
     } while (cursor !== '0');
-  } catch {
-    // best effort
+    return { deleted, error: null };
+  } catch (error) {
+    return { deleted, error };
   } finally {
     r.disconnect();
   }
@@ -172,7 +272,12 @@ module.exports = {
   fmt,
   freePort,
   cpuSeconds,
+  procCpuMs,
+  machineCpu,
+  pidsNamed,
+  tail,
   ChildProcesses,
+  stopChild,
   dropDatabase,
   deleteRedisKeys,
 };

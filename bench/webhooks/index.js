@@ -21,28 +21,32 @@
  * Run: `node bench/webhooks/index.js` or `npm run bench -- webhooks` (needs `npm run build` first).
  * Everything it creates (database chatbot_bench_*, Redis keys under a unique prefix, child processes) is removed at
  * the end, also on failure or Ctrl-C, except the child processes' logs when BENCH_KEEP_LOGS=1 (for a diagnostic run,
- * e.g. with BENCH_NODE_ARGS="--trace-gc").
+ * e.g. with BENCH_NODE_ARGS="--trace-gc") and the database when BENCH_KEEP_DB is set (bench/lib/common.js).
  */
 
-const { spawn, fork, execFile } = require('node:child_process');
-const fs = require('node:fs');
+const { fork } = require('node:child_process');
 const http = require('node:http');
-const net = require('node:net');
 const os = require('node:os');
-const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-
-const num = (name, def, { allowZero = false } = {}) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
-    throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
-  }
-  return value;
-};
+const {
+  ChildProcesses,
+  createLog,
+  deleteRedisKeys,
+  dropDatabase,
+  fmt,
+  freePort,
+  machineCpu,
+  median,
+  num,
+  percentile,
+  pidsNamed,
+  procCpuMs,
+  sleep,
+  stats,
+  stopChild,
+  tail,
+} = require('../lib/common');
 
 const BASE_DB_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
@@ -108,51 +112,14 @@ const SAMPLE_DATA = (n) => ({
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// small helpers
+// small helpers (the shared ones are in bench/lib/common.js)
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => performance.now();
 const epochOf = (perfMs) => performance.timeOrigin + perfMs;
-const log = (line) => process.stderr.write(`[bench ${((now() - T0) / 1000).toFixed(1).padStart(5)}s] ${line}\n`);
 const T0 = now();
+const log = createLog();
 
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-function stats(values) {
-  const sorted = Float64Array.from(values.filter((v) => Number.isFinite(v))).sort();
-  const sum = sorted.reduce((a, b) => a + b, 0);
-  return {
-    n: sorted.length,
-    mean: sorted.length ? sum / sorted.length : NaN,
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    max: sorted.length ? sorted[sorted.length - 1] : NaN,
-  };
-}
-function median(values) {
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
-const fmt = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 const fmtInt = (v) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(predicate, timeoutMs, intervalMs = 20) {
   const deadline = now() + timeoutMs;
@@ -166,87 +133,19 @@ async function waitFor(predicate, timeoutMs, intervalMs = 20) {
 // ---------------------------------------------------------------------------------------------------------------
 // child processes (worker, business-api, CLI, migrate, baselines): tracked so cleanup can stop them by pid
 
-const children = new Set();
 const IS_CHILD = process.argv[2] === '--child';
-/** Child-process logs (worker, business-api); removed at cleanup. Not created by the baseline children. */
-const logDir = IS_CHILD ? '' : fs.mkdtempSync(path.join(os.tmpdir(), 'bench-webhooks-'));
-
-function tail(file, lines = 30) {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-function runNode(name, script, args, env, timeoutMs = 60000) {
-  return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [script, ...args], { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      children.delete(child);
-      if (err) reject(new Error(`${name} failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-    children.add(child);
-  });
-}
-
-async function startService(name, script, env, readyUrl) {
-  const logFile = path.join(logDir, `${name}.log`);
-  const out = fs.openSync(logFile, 'a');
-  // BENCH_NODE_ARGS: extra node/V8 flags for the services (investigations, e.g. GC flags NODE_OPTIONS refuses).
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env, stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  children.add(child);
-  let exited = null;
-  child.on('exit', (code, signal) => {
-    exited = { code, signal };
-    children.delete(child);
-  });
-  const ready = await waitFor(
-    async () => {
-      if (exited) return true;
-      try {
-        const res = await fetch(readyUrl, { signal: AbortSignal.timeout(1000) });
-        return res.ok;
-      } catch {
-        return false;
-      }
-    },
-    30000,
-    100,
-  );
-  if (exited || !ready) {
-    throw new Error(`${name} did not become ready (${exited ? `exited ${JSON.stringify(exited)}` : 'timeout'}):\n${tail(logFile)}`);
-  }
-  return { name, child, logFile };
-}
-
-async function stopChild(child, graceMs = 10000) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((resolve) => child.once('exit', resolve));
-  try {
-    child.kill('SIGTERM');
-  } catch {
-    return;
-  }
-  const timer = setTimeout(() => {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }, graceMs);
-  await gone;
-  clearTimeout(timer);
-  children.delete(child);
-}
+/** Child-process logs (worker, business-api) in bench-webhooks-*; removed at cleanup unless BENCH_KEEP_LOGS=1. */
+const procs = new ChildProcesses('webhooks');
+// BENCH_NODE_ARGS: extra node/V8 flags for the services (investigations, e.g. GC flags NODE_OPTIONS refuses).
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Migrations and the CLI get 60 s each here (the shared default is 120 s): a hung one fails well inside the deadline. */
+const RUN_NODE_TIMEOUT_MS = 60000;
 
 /** Runs a baseline in a child process (this file with --child); resolves with the result it sends over IPC. */
 function runChild(mode, params, timeoutMs = 60000) {
   return new Promise((resolve, reject) => {
     const child = fork(__filename, ['--child', mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    children.add(child);
+    procs.children.add(child);
     let result;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -258,51 +157,11 @@ function runChild(mode, params, timeoutMs = 60000) {
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      children.delete(child);
+      procs.children.delete(child);
       if (result && !result.error) resolve(result);
       else reject(new Error(`baseline ${mode} failed: ${result?.error ?? `exit code ${code}`}`));
     });
   });
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// CPU accounting from /proc (Linux only; silently empty elsewhere)
-
-const CLK_TCK = 100;
-function procCpuMs(pid) {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
-function machineCpu() {
-  try {
-    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const idle = line[3] + (line[4] || 0);
-    const total = line.slice(0, 8).reduce((a, b) => a + b, 0);
-    return { idle, total };
-  } catch {
-    return null;
-  }
-}
-function pidsNamed(comm) {
-  const pids = [];
-  try {
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) pids.push(Number(entry));
-      } catch {
-        // process went away
-      }
-    }
-  } catch {
-    // no /proc
-  }
-  return pids;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -313,7 +172,6 @@ async function main() {
   const { createDataSource, pgPool, withDatabase } = require('@chatbot/database');
   const { EVENTS_ENTITIES, outboxEventsStatement, bullPrefix, QUEUES } = require('@chatbot/events');
   const { Redis } = require('ioredis');
-  const { Client } = require('pg');
   const { Queue } = require('bullmq');
 
   const stamp = new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
@@ -338,36 +196,17 @@ async function main() {
     if (cleanedUp) return;
     cleanedUp = true;
     log('cleanup: stopping child processes, dropping database, deleting Redis keys');
-    await Promise.all([...children].map((child) => stopChild(child).catch(() => undefined)));
+    const keepLogs = process.env.BENCH_KEEP_LOGS === '1';
+    await procs.stopAll({ keepLogs });
     await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
     if (db?.isInitialized) await db.destroy().catch(() => undefined);
     if (receiver) await new Promise((resolve) => receiver.close(() => resolve())).catch(() => undefined);
-    const admin = new Client({ connectionString: withDatabase(BASE_DB_URL, 'postgres') });
-    try {
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    } catch (err) {
-      process.stderr.write(`cleanup: could not drop database ${dbName}: ${err.message}\n`);
-    } finally {
-      await admin.end().catch(() => undefined);
-    }
-    const r = redis ?? new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
-    try {
-      let cursor = '0';
-      let deleted = 0;
-      do {
-        const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) deleted += await r.unlink(...keys);
-      } while (cursor !== '0');
-      log(`cleanup: deleted ${deleted} Redis keys under ${prefix}`);
-    } catch (err) {
-      process.stderr.write(`cleanup: could not delete Redis keys ${prefix}*: ${err.message}\n`);
-    } finally {
-      r.disconnect();
-    }
-    if (process.env.BENCH_KEEP_LOGS === '1') log(`cleanup: kept the child processes' logs in ${logDir} (BENCH_KEEP_LOGS=1)`);
-    else fs.rmSync(logDir, { recursive: true, force: true });
+    redis?.disconnect(); // the queues' shared connection: closing a queue leaves a connection it was given open
+    await dropDatabase(withDatabase(BASE_DB_URL, 'postgres'), dbName);
+    const { deleted, error } = await deleteRedisKeys(REDIS_URL, prefix);
+    if (error) process.stderr.write(`cleanup: could not delete Redis keys ${prefix}*: ${error.message}\n`);
+    else log(`cleanup: deleted ${deleted} Redis keys under ${prefix}`);
+    if (keepLogs && procs.logDir) log(`cleanup: kept the child processes' logs in ${procs.logDir} (BENCH_KEEP_LOGS=1)`);
   };
 
   let interrupted = false;
@@ -428,17 +267,25 @@ async function main() {
     await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const receiverPort = receiver.address().port;
     const hookUrl = `http://127.0.0.1:${receiverPort}/hook`;
-    log(`node ${process.version} (${process.execPath}); receiver on 127.0.0.1:${receiverPort}; database ${dbName}; Redis prefix ${prefix}; logs in ${logDir}`);
+    log(`node ${process.version} (${process.execPath}); receiver on 127.0.0.1:${receiverPort}; database ${dbName}; Redis prefix ${prefix}; logs in ${procs.logDirectory()}`);
 
     // --- database, tenant, webhook -----------------------------------------------------------------------------
-    await runNode('migrate', 'scripts/migrate.js', [], env);
+    await procs.runNode('migrate', 'scripts/migrate.js', [], env, RUN_NODE_TIMEOUT_MS);
     const tenant = JSON.parse(
-      (await runNode('tenant create', 'libs/tenant-auth/dist/cli/main.js', ['tenant', 'create', '--name', 'Bench', '--plan', 'business', '--json'], env)).trim(),
+      (
+        await procs.runNode(
+          'tenant create',
+          'libs/tenant-auth/dist/cli/main.js',
+          ['tenant', 'create', '--name', 'Bench', '--plan', 'business', '--json'],
+          env,
+          RUN_NODE_TIMEOUT_MS,
+        )
+      ).trim(),
     );
     const apiPort = await freePort();
-    const api = await startService(
+    const api = await procs.start(
       'business-api',
-      'apps/business-api/dist/main.js',
+      [...NODE_ARGS, 'apps/business-api/dist/main.js'],
       { ...env, BUSINESS_API_PORT: String(apiPort) },
       `http://127.0.0.1:${apiPort}/health/ready`,
     );
@@ -449,14 +296,15 @@ async function main() {
     });
     const webhook = await created.json();
     if (created.status !== 201) throw new Error(`creating the webhook failed: ${created.status} ${JSON.stringify(webhook)}`);
-    await stopChild(api.child);
+    await stopChild(api);
     log(`tenant ${tenant.tenantId}, webhook ${webhook.id} → ${hookUrl} (business-api stopped)`);
 
     // --- worker --------------------------------------------------------------------------------------------------
     const workerPort = await freePort();
     const workerEnv = { ...env, ...WORKER_TUNING, WORKER_PORT: String(workerPort) };
-    const worker = await startService('worker', 'apps/worker/dist/main.js', workerEnv, `http://127.0.0.1:${workerPort}/health/ready`);
-    log(`worker pid ${worker.child.pid} ready; tuning ${JSON.stringify(WORKER_TUNING)}`);
+    const worker = await procs.start('worker', [...NODE_ARGS, 'apps/worker/dist/main.js'], workerEnv, `http://127.0.0.1:${workerPort}/health/ready`);
+    const workerLog = procs.logFile('worker');
+    log(`worker pid ${worker.pid} ready; tuning ${JSON.stringify(WORKER_TUNING)}`);
 
     // --- producer side -------------------------------------------------------------------------------------------
     db = await createDataSource({ url: databaseUrl, entities: EVENTS_ENTITIES, poolSize: 10, applicationName: 'bench-producer' }).initialize();
@@ -488,7 +336,7 @@ async function main() {
       const bench = process.cpuUsage();
       return {
         at: now(),
-        worker: procCpuMs(worker.child.pid) ?? NaN,
+        worker: procCpuMs(worker.pid) ?? NaN,
         pgPids,
         pgApps: new Map(backends.map((b) => [b.pid, String(b.application_name)])),
         redis: redisPids.reduce((sum, pid) => sum + (procCpuMs(pid) ?? 0), 0),
@@ -608,7 +456,7 @@ async function main() {
         ids.push((await produceOne()).id);
         if (i % 10 === 9) await sleep(10);
       }
-      if (!(await waitArrived(ids, 30000))) throw new Error(`warm-up: only ${ids.filter((id) => arrivals.has(id)).length}/${ids.length} events arrived:\n${tail(worker.logFile)}`);
+      if (!(await waitArrived(ids, 30000))) throw new Error(`warm-up: only ${ids.filter((id) => arrivals.has(id)).length}/${ids.length} events arrived:\n${tail(workerLog)}`);
       let signature = 'not checked (standardwebhooks not installed)';
       try {
         const { Webhook } = require('standardwebhooks');
@@ -776,7 +624,7 @@ async function main() {
       `SELECT count(*)::int AS messages, count(*) FILTER (WHERE status = 'delivered')::int AS delivered FROM business.webhook_messages WHERE webhook_id = $1`,
       [webhook.id],
     );
-    const workerLogTail = tail(worker.logFile, 10);
+    const workerLogTail = tail(workerLog, 10);
     const report = { rounds, floor, duplicates, arrivals: arrivals.size, logsRow, msgRow, workerLogTail, webhookId: webhook.id };
     printReport(report);
     return report;
