@@ -6,6 +6,16 @@ import { WebhookWritePathIndexes1763700015000 } from '../src/database/migrations
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { loadMigrationSets } = require('../../../scripts/migration-sets') as { loadMigrationSets: () => Parameters<typeof runMigrations>[1] };
 
+/** A minimal webhook row of `tenantId` (the tables' foreign keys need one); its id. */
+async function insertWebhook(db: Client, tenantId: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO business.webhooks (tenant_id, event_type, webhook_url, retry_config, secret_encrypted)
+     VALUES ($1, 'conversation_started', 'http://127.0.0.1:9/hook', '{"max_retries":0,"backoff":"fixed"}', 'x') RETURNING id`,
+    [tenantId],
+  );
+  return rows[0]!.id;
+}
+
 /**
  * The webhook tables' indexes, as migrated (real Postgres): what the hot write path relies on
  * (migration 1763700015000, measured in bench/RESULTS.md).
@@ -45,18 +55,14 @@ describe('business-api: webhook tables (real Postgres)', () => {
     const eventId = randomUUID();
     await db.query('BEGIN');
     try {
-      const webhook = await db.query<{ id: string }>(
-        `INSERT INTO business.webhooks (tenant_id, event_type, webhook_url, retry_config, secret_encrypted)
-         VALUES ($1, 'conversation_started', 'http://127.0.0.1:9/hook', '{"max_retries":0,"backoff":"fixed"}', 'x') RETURNING id`,
-        [tenantId],
-      );
+      const webhookId = await insertWebhook(db, tenantId);
       await db.query(
         `INSERT INTO business.webhook_events (id, tenant_id, event_type, envelope, occurred_at) VALUES ($1, $2, 'conversation_started', '{}', now())`,
         [eventId, tenantId],
       );
       const message = await db.query<{ id: string }>(
         `INSERT INTO business.webhook_messages (tenant_id, webhook_id, event_id) VALUES ($1, $2, $3) RETURNING id`,
-        [tenantId, webhook.rows[0]!.id, eventId],
+        [tenantId, webhookId, eventId],
       );
       // The same columns DeliveryResultWriter sets.
       await db.query(
@@ -137,15 +143,11 @@ describe('business-api: migration 1763700015000 resumes a half-done run (real Po
       await db.query(`DROP INDEX CONCURRENTLY business.webhook_messages_tenant_id_idx`);
       const tenantId = randomUUID();
       const eventId = randomUUID();
-      const webhook = await db.query<{ id: string }>(
-        `INSERT INTO business.webhooks (tenant_id, event_type, webhook_url, retry_config, secret_encrypted)
-         VALUES ($1, 'conversation_started', 'http://127.0.0.1:9/hook', '{"max_retries":0,"backoff":"fixed"}', 'x') RETURNING id`,
-        [tenantId],
-      );
+      const webhookId = await insertWebhook(db, tenantId);
       await db.query(
         `INSERT INTO business.webhook_delivery_logs (tenant_id, webhook_id, event_id, event_type, attempt, request_url, duration_ms, success)
          VALUES ($1, $2, $3, 'conversation_started', 1, 'http://127.0.0.1:9/hook', 1, true)`,
-        [tenantId, webhook.rows[0]!.id, eventId],
+        [tenantId, webhookId, eventId],
       );
       await expect(
         db.query(`CREATE INDEX CONCURRENTLY webhook_delivery_logs_tenant_webhook_idx ON business.webhook_delivery_logs ((1 / (attempt - attempt)))`),

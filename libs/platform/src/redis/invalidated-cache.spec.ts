@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { waitFor } from '@chatbot/testing';
 import { InvalidatedCache } from './invalidated-cache';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -36,7 +37,7 @@ describe('InvalidatedCache (real Redis)', () => {
     expect(b.get('t1:agent1')).toBe('v1');
     await a.publish(publisher, 't1:agent1');
     expect(a.get('t1:agent1')).toBeUndefined(); // dropped locally at once
-    await until(() => b.get('t1:agent1') === undefined);
+    await waitFor(() => b.get('t1:agent1') === undefined);
     expect(b.get('t1:agent2')).toBe('w1'); // other keys stay
   });
 
@@ -44,7 +45,7 @@ describe('InvalidatedCache (real Redis)', () => {
     const a = await open();
     for (const key of ['t2:a', 't2:b', 't3:a']) a.set(key, key, a.epoch);
     await publisher.publish(channel, 't2:*');
-    await until(() => a.get('t2:a') === undefined);
+    await waitFor(() => a.get('t2:a') === undefined);
     expect(a.get('t2:b')).toBeUndefined();
     expect(a.get('t3:a')).toBe('t3:a');
   });
@@ -65,12 +66,12 @@ describe('InvalidatedCache (real Redis)', () => {
       byOwner.set('h2', { owner: 'bob' }, byOwner.epoch);
       byOwner.set('owner=bob', { owner: 'carol' }, byOwner.epoch); // a key equal to a message is not what the matcher reads
       await publisher.publish(channel2, 'owner=bob');
-      await until(() => byOwner.get('h2') === undefined);
+      await waitFor(() => byOwner.get('h2') === undefined);
       expect(byOwner.get('h1')).toEqual({ owner: 'alice' });
       expect(byOwner.get('owner=bob')).toEqual({ owner: 'carol' });
       const epoch = byOwner.epoch;
       await publisher.publish(channel2, 'nonsense'); // drops nothing, but a load in flight is still not kept
-      await until(() => byOwner.epoch !== epoch);
+      await waitFor(() => byOwner.epoch !== epoch);
       byOwner.set('h3', { owner: 'dave' }, epoch);
       expect(byOwner.get('h3')).toBeUndefined();
       expect(byOwner.get('h1')).toEqual({ owner: 'alice' });
@@ -120,11 +121,3 @@ describe('InvalidatedCache (real Redis)', () => {
     expect(a.get('k2')).toBeUndefined();
   });
 });
-
-async function until(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

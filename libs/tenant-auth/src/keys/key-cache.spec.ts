@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AppLogger, type CommonConfig, createLogger } from '@chatbot/platform';
 import { Redis } from 'ioredis';
+import { waitFor } from '@chatbot/testing';
 import { type TenantContext, asTenantId } from '../tenants/tenant-context';
 import { KeyCache } from './key-cache';
 import { invalidationChannel } from './key-invalidation';
@@ -42,7 +43,7 @@ describe('KeyCache (real Redis)', () => {
     cache.set('hash-b', context('t1', 'k2'), cache.epoch);
     expect(cache.get('hash-a')?.keyId).toBe('k1');
     await publish({ kind: 'key', keyId: 'k1' });
-    await until(() => cache.get('hash-a') === undefined);
+    await waitFor(() => cache.get('hash-a') === undefined);
     expect(cache.get('hash-b')?.keyId).toBe('k2');
   });
 
@@ -51,7 +52,7 @@ describe('KeyCache (real Redis)', () => {
     cache.set('hash-d', context('t2', 'k4'), cache.epoch);
     cache.set('hash-e', context('t3', 'k5'), cache.epoch);
     await publish({ kind: 'tenant', tenantId: 't2' });
-    await until(() => cache.get('hash-c') === undefined);
+    await waitFor(() => cache.get('hash-c') === undefined);
     expect(cache.get('hash-d')).toBeUndefined();
     expect(cache.get('hash-e')?.keyId).toBe('k5');
   });
@@ -59,7 +60,7 @@ describe('KeyCache (real Redis)', () => {
   it('a key revoked while its row was being read is not cached as valid', async () => {
     const epoch = cache.epoch; // the lookup begins
     await publish({ kind: 'key', keyId: 'k6' }); // the revocation commits and is published meanwhile
-    await until(() => cache.epoch !== epoch);
+    await waitFor(() => cache.epoch !== epoch);
     cache.set('hash-f', context('t4', 'k6'), epoch); // the lookup ends with the row it read before
     expect(cache.get('hash-f')).toBeUndefined();
   });
@@ -68,15 +69,7 @@ describe('KeyCache (real Redis)', () => {
     cache.set('hash-g', context('t5', 'k7'), cache.epoch);
     const epoch = cache.epoch;
     await publisher.publish(invalidationChannel(config), 'not json');
-    await until(() => cache.epoch !== epoch);
+    await waitFor(() => cache.epoch !== epoch);
     expect(cache.get('hash-g')?.keyId).toBe('k7');
   });
 });
-
-async function until(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
