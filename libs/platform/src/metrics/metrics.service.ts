@@ -1,13 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/**
- * How often the event-loop lag histogram (`nodejs_eventloop_lag_*`) samples. prom-client's default, 10 ms, wakes an
- * idle process 100 times a second: ~12 ms of CPU per second in each service on the dev machine (bench/RESULTS.md,
- * ninth session), against ~3 ms at 100 ms. Ten samples a second still show every stall longer than that.
- */
-export const EVENT_LOOP_SAMPLE_MS = 100;
-
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
@@ -15,7 +8,7 @@ export class MetricsService {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+    collectDefaultMetrics({ register: this.registry });
     this.httpRequests = new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests served',
