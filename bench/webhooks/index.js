@@ -698,6 +698,16 @@ function printReport({ rounds, floor, duplicates, arrivals, logsRow, msgRow, wor
     // What BullMQ alone allows: 2 jobs per event (fan-out + delivery) at its measured CPU per job, on every core.
     const ceiling = series((r) => (os.cpus().length * 1000) / (2 * r.bull.cpuMsPerJob));
     row('ceiling if only BullMQ cost CPU (2 jobs/event)', ceiling.map(fmtInt), fmtInt(median(ceiling)), `= ${fmt((median(ceiling) / median(series((r) => r.bull.rate))) * 100)}% of raw BullMQ`);
+    // The target as a CPU budget: at the round's raw rate and its measured machine utilisation, the CPU one event may
+    // cost (all processes) for the ratio to reach the target, beside what it cost (sum of the CPU table's columns).
+    const budget = series((r) => (os.cpus().length * 1000 * r.sat.cpu.machineBusy) / (TARGETS.saturationRatio * r.bull.rate));
+    const spent = series((r) => Object.values(r.sat.cpu.perEventMs).reduce((sum, ms) => sum + (Number.isFinite(ms) ? ms : 0), 0));
+    row(
+      `CPU/event allowed for ${TARGETS.saturationRatio * 100}% · spent (ms)`,
+      budget.map((b, i) => `${fmt(b, 2)}·${fmt(spent[i], 2)}`),
+      `${fmt(median(budget), 2)}·${fmt(median(spent), 2)}`,
+      '(all processes, at the round\'s busy %)',
+    );
     const ur = series((r) => r.sat.rate / r.undici.rate);
     row('ratio vs raw undici POST loop', ur.map((x) => `${fmt(x * 100)}%`), `${fmt(median(ur) * 100)}%`);
     const ins = series((r) => r.sat.insertRate);
