@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { type ReceivedRequest, waitFor } from '@chatbot/testing';
-import { LogRetentionService } from '../src/webhooks/log-retention.service';
+import { RetentionService } from '../src/retention/retention.service';
 import { PipelineFixture, lead } from './pipeline-fixture';
 
 const verifyHeaders = (r: ReceivedRequest) => ({
@@ -215,10 +215,24 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     const hook = await f.createWebhook(t.apiKey, { event_type: 'conversation_ended', webhook_url: f.receiver.url('/retention') });
     await f.produce(t.tenantId, 'conversation_ended', { agent_id: 'a', conversation_id: 'c', user_id: 'u', reason: null, duration_seconds: 3 });
     await waitFor(async () => (await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body.length === 1, { timeoutMs: 10000, what: 'log row' });
-    const retention = f.worker.app.get(LogRetentionService);
-    expect(await retention.sweep(new Date())).toBe(0); // 30 days by default: nothing is that old
-    expect(await retention.sweep(new Date(Date.now() + 31 * 24 * 3600_000))).toBeGreaterThanOrEqual(1);
+    const retention = f.worker.app.get(RetentionService);
+    expect(await retention.sweepDeliveryLogs(new Date())).toBe(0); // 30 days by default: nothing is that old
+    expect(await retention.sweepDeliveryLogs(new Date(Date.now() + 31 * 24 * 3600_000))).toBeGreaterThanOrEqual(1);
     expect((await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body).toEqual([]);
+  });
+
+  it('published outbox rows past OUTBOX_RETENTION_HOURS are deleted by the worker; recent ones stay', async () => {
+    const t = await f.tenants.create();
+    await f.createWebhook(t.apiKey, { event_type: 'conversation_ended', webhook_url: f.receiver.url('/outbox-retention') });
+    const event = await f.produce(t.tenantId, 'conversation_ended', { agent_id: 'a', conversation_id: 'c', user_id: 'u', reason: null, duration_seconds: 1 });
+    await waitFor(() => f.receiver.on('/outbox-retention').length === 1, { timeoutMs: 10000, what: 'delivery' });
+    const row = () => f.db.query<{ published_at: Date }[]>('SELECT published_at FROM events.outbox WHERE id = $1', [event.id]);
+    expect((await row())[0]?.published_at).toBeInstanceOf(Date);
+    const retention = f.worker.app.get(RetentionService);
+    expect(await retention.sweepOutbox(new Date())).toBe(0); // 24 hours by default: nothing is that old
+    expect(await row()).toHaveLength(1);
+    expect(await retention.sweepOutbox(new Date(Date.now() + 25 * 3600_000))).toBeGreaterThanOrEqual(1);
+    expect(await row()).toEqual([]);
   });
 
   it('a slow endpoint does not hold up other tenants (per-endpoint concurrency cap)', async () => {

@@ -3,5 +3,6 @@ export * from './data-source';
 export * from './database-admin';
 export * from './migrations';
 export * from './columns';
+export * from './concurrent-index';
 export * from './pipelined/literal-statement';
 export * from './pipelined/pipelined-transaction';

@@ -3,6 +3,7 @@ export * from './queues';
 export * from './typed-queue';
 export * from './outbox/outbox-event.entity';
 export * from './outbox/outbox-writer';
+export * from './outbox/outbox-retention';
 export * from './migrations';
 
 import { OutboxEventEntity } from './outbox/outbox-event.entity';

@@ -23,6 +23,10 @@ export const workerEnvSchema = {
     default: '200',
     description: 'Outbox rows the relay claims per transaction.',
   }),
+  OUTBOX_RETENTION_HOURS: envVar(int(1, 87600), {
+    default: '24',
+    description: 'Published outbox rows older than this are deleted (hourly); unpublished rows are never deleted.',
+  }),
   FANOUT_CONCURRENCY: envVar(int(1, 1000), {
     default: '20',
     description: 'Fan-out jobs (one per event) processed at once per worker; size with DATABASE_POOL_SIZE.',

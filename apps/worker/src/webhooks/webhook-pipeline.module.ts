@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { OutboxRelayService } from '../outbox/outbox-relay.service';
 import { DeliveryQueue, FanoutQueue, ProjectionQueue } from '../queues/worker-queues';
+import { RetentionService } from '../retention/retention.service';
 import { DeliveryHandoff } from './delivery-handoff';
 import { DeliveryProcessor } from './delivery.processor';
 import { FanoutProcessor } from './fanout.processor';
-import { LogRetentionService } from './log-retention.service';
 
-/** Outbox → fan-out → delivery, plus log retention. */
+/** Outbox → fan-out → delivery, plus retention of delivery logs and published outbox rows. */
 @Module({
-  providers: [FanoutQueue, DeliveryQueue, ProjectionQueue, DeliveryHandoff, OutboxRelayService, FanoutProcessor, DeliveryProcessor, LogRetentionService],
+  providers: [FanoutQueue, DeliveryQueue, ProjectionQueue, DeliveryHandoff, OutboxRelayService, FanoutProcessor, DeliveryProcessor, RetentionService],
 })
 export class WebhookPipelineModule {}

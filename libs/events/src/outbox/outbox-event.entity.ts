@@ -3,10 +3,12 @@ import type { EventType } from '../catalog';
 
 /**
  * One event, written in the same transaction as the state change that caused it. The relay (worker) publishes rows
- * whose `published_at` is null, oldest first.
+ * whose `published_at` is null, oldest first; the retention sweep (worker) deletes rows published more than
+ * OUTBOX_RETENTION_HOURS ago.
  */
 @Entity({ schema: 'events', name: 'outbox' })
 @Index('outbox_unpublished_idx', ['createdAt'], { where: 'published_at IS NULL' })
+@Index('outbox_published_idx', ['publishedAt'], { where: 'published_at IS NOT NULL' })
 export class OutboxEventEntity {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;

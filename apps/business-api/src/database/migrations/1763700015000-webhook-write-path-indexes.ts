@@ -1,3 +1,4 @@
+import { createIndexConcurrently } from '@chatbot/database';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
@@ -27,16 +28,16 @@ export class WebhookWritePathIndexes1763700015000 implements MigrationInterface 
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    await createIndexConcurrently(q, 'webhook_messages_tenant_webhook_idx', 'business.webhook_messages (tenant_id, webhook_id, created_at)');
+    await createIndexConcurrently(q, 'business', 'webhook_messages_tenant_webhook_idx', 'business.webhook_messages (tenant_id, webhook_id, created_at)');
     await q.query(`DROP INDEX CONCURRENTLY IF EXISTS business.webhook_messages_tenant_id_idx`);
     await q.query(`DROP INDEX CONCURRENTLY IF EXISTS business.webhook_messages_recover_idx`);
     // SHARE UPDATE EXCLUSIVE: reads and writes go on; only pages written from now on keep the free space.
     await q.query(`ALTER TABLE business.webhook_messages SET (fillfactor = 70)`);
 
-    await createIndexConcurrently(q, 'webhook_delivery_logs_tenant_webhook_idx', 'business.webhook_delivery_logs (tenant_id, webhook_id, created_at DESC)');
+    await createIndexConcurrently(q, 'business', 'webhook_delivery_logs_tenant_webhook_idx', 'business.webhook_delivery_logs (tenant_id, webhook_id, created_at DESC)');
     await q.query(`DROP INDEX CONCURRENTLY IF EXISTS business.webhook_delivery_logs_tenant_id_idx`);
     await q.query(`DROP INDEX CONCURRENTLY IF EXISTS business.webhook_delivery_logs_webhook_idx`);
-    await createIndexConcurrently(q, 'webhook_delivery_logs_created_at_brin', 'business.webhook_delivery_logs USING brin (created_at)');
+    await createIndexConcurrently(q, 'business', 'webhook_delivery_logs_created_at_brin', 'business.webhook_delivery_logs USING brin (created_at)');
     await q.query(`DROP INDEX CONCURRENTLY IF EXISTS business.webhook_delivery_logs_created_at_idx`);
   }
 
@@ -52,15 +53,4 @@ export class WebhookWritePathIndexes1763700015000 implements MigrationInterface 
     await q.query(`CREATE INDEX webhook_messages_tenant_id_idx ON business.webhook_messages (tenant_id)`);
     await q.query(`DROP INDEX business.webhook_messages_tenant_webhook_idx`);
   }
-}
-
-/** CREATE INDEX CONCURRENTLY in schema `business`, after dropping an INVALID leftover of a failed earlier build. */
-async function createIndexConcurrently(q: QueryRunner, name: string, on: string): Promise<void> {
-  const invalid = (await q.query(
-    `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'business' AND c.relname = $1 AND NOT i.indisvalid`,
-    [name],
-  )) as unknown[];
-  if (invalid.length > 0) await q.query(`DROP INDEX CONCURRENTLY IF EXISTS business.${name}`);
-  await q.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON ${on}`);
 }
