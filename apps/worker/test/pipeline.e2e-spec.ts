@@ -254,6 +254,24 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     await waitFor(() => f.receiver.on('/slow').length === 10, { timeoutMs: 30000, what: 'slow backlog drained' });
     f.receiver.respond(() => ({ status: 200 }));
   });
+
+  // Last in this file: the sweep removes every event of this database that is old enough for the shifted clock.
+  it('webhook events past WEBHOOK_EVENT_RETENTION_DAYS are deleted with their messages; redeliver then answers 404', async () => {
+    const t = await f.tenants.create();
+    const hook = await f.createWebhook(t.apiKey, { event_type: 'conversation_ended', webhook_url: f.receiver.url('/event-retention') });
+    await f.produce(t.tenantId, 'conversation_ended', { agent_id: 'a', conversation_id: 'c', user_id: 'u', reason: null, duration_seconds: 2 });
+    await waitFor(async () => (await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body.length === 1, { timeoutMs: 10000, what: 'log row' });
+    const [log] = (await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body;
+    const redeliver = () => f.api$('POST', `/${hook.id}/logs/${String(log!['id'])}/redeliver`, t.apiKey);
+    const retention = f.worker.app.get(RetentionService);
+    expect(await retention.sweepWebhookEvents(new Date())).toBe(0); // 30 days by default: nothing is that old
+    expect(await retention.sweepWebhookEvents(new Date(Date.now() + 31 * 24 * 3600_000))).toBeGreaterThanOrEqual(1);
+    const res = await redeliver();
+    expect(res.status).toBe(404);
+    expect(String(res.body['message'])).toMatch(/no longer kept/);
+    // The attempt itself is still listed (delivery logs have their own retention).
+    expect((await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body).toHaveLength(1);
+  });
 });
 
 describe('webhook pipeline: auto-disable after failing continuously', () => {

@@ -4,5 +4,6 @@ export * from './database-admin';
 export * from './migrations';
 export * from './columns';
 export * from './concurrent-index';
+export * from './keyset-sweep';
 export * from './pipelined/literal-statement';
 export * from './pipelined/pipelined-transaction';

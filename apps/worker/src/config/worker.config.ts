@@ -43,6 +43,11 @@ export const workerEnvSchema = {
     default: '30',
     description: 'Delivery log rows older than this are deleted (hourly).',
   }),
+  WEBHOOK_EVENT_RETENTION_DAYS: envVar(int(1, 3650), {
+    default: '30',
+    description:
+      'Webhook events (the payloads kept for redeliver and recover) and their per-webhook delivery state older than this are deleted (hourly); an event with a delivery still pending is kept.',
+  }),
   QUEUE_LOCK_DURATION_MS: envVar(int(1000, 600000), {
     default: '30000',
     description: 'BullMQ job lock; a job of a crashed worker is retried after about this long.',

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { deletePublishedOutboxRows } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger } from '@chatbot/platform';
-import { DeliveryLogRepository } from '@chatbot/webhooks';
+import { DeliveryLogRepository, WebhookMessageRepository } from '@chatbot/webhooks';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '../config/worker.config';
 
@@ -10,6 +10,8 @@ const HOUR_MS = 3600_000;
 /**
  * Deletes what has outlived its retention setting, at boot and hourly:
  * - delivery log rows older than WEBHOOK_LOG_RETENTION_DAYS;
+ * - webhook events older than WEBHOOK_EVENT_RETENTION_DAYS, with their messages, unless a delivery is still pending
+ *   (redeliver and recover then have nothing for them: redeliver answers 404 "no longer kept");
  * - outbox rows published more than OUTBOX_RETENTION_HOURS ago (a published row has done its work: its fan-out job
  *   exists or ran). An unpublished row is never deleted, however old.
  * A failed sweep is logged and tried again the next hour; one failing does not stop the other.
@@ -21,6 +23,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     private readonly dataSource: DataSource,
     private readonly logs: DeliveryLogRepository,
+    private readonly messages: WebhookMessageRepository,
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}
@@ -37,12 +40,18 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
 
   async sweepAll(now = new Date()): Promise<void> {
     await this.sweepDeliveryLogs(now);
+    await this.sweepWebhookEvents(now);
     await this.sweepOutbox(now);
   }
 
   sweepDeliveryLogs(now = new Date()): Promise<number> {
     const before = new Date(now.getTime() - this.config.WEBHOOK_LOG_RETENTION_DAYS * 24 * HOUR_MS);
     return this.sweep('delivery logs', before, () => this.logs.deleteOlderThan(before));
+  }
+
+  sweepWebhookEvents(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.config.WEBHOOK_EVENT_RETENTION_DAYS * 24 * HOUR_MS);
+    return this.sweep('webhook events', before, () => this.messages.deleteEventsOlderThan(before));
   }
 
   sweepOutbox(now = new Date()): Promise<number> {

@@ -14,6 +14,7 @@ export class DeliveryLogEntity {
   @Column({ type: 'uuid' })
   webhookId!: string;
 
+  /** The message this attempt was for; a plain reference (no foreign key), so it may outlive the message. */
   @Column({ type: 'uuid', nullable: true })
   messageId!: string | null;
 

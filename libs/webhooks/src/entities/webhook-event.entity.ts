@@ -2,7 +2,11 @@ import { CreatedAtColumn } from '@chatbot/database';
 import type { EventEnvelope, PublicEventType } from '@chatbot/events';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** An event kept for delivery, redelivery and recovery (one row, however many webhooks receive it). */
+/**
+ * An event kept for delivery, redelivery and recovery (one row, however many webhooks receive it), for
+ * WEBHOOK_EVENT_RETENTION_DAYS unless a delivery of it is still pending.
+ */
+@Index('webhook_events_created_at_idx', ['createdAt'])
 @Entity({ schema: 'business', name: 'webhook_events' })
 export class WebhookEventEntity {
   @PrimaryColumn({ type: 'uuid' })

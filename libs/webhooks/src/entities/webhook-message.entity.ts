@@ -5,6 +5,7 @@ export type MessageStatus = 'pending' | 'delivered' | 'failed';
 
 /** One event to one webhook: its delivery state across attempts. */
 @Index('webhook_messages_tenant_webhook_idx', ['tenantId', 'webhookId', 'createdAt'])
+@Index('webhook_messages_event_webhook_key', ['eventId', 'webhookId'], { unique: true })
 @Entity({ schema: 'business', name: 'webhook_messages' })
 export class WebhookMessageEntity {
   @PrimaryGeneratedColumn('uuid')

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { keysetSweep } from '@chatbot/database';
 import type { EventEnvelope } from '@chatbot/events';
 import type { TenantId } from '@chatbot/tenant-auth';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
@@ -189,6 +190,25 @@ export class WebhookMessageRepository {
       .orderBy('m.created_at', 'ASC')
       .limit(limit)
       .getMany();
+  }
+
+  /**
+   * Retention: deletes webhook events created before `before`, and with them (cascade) their messages, except events
+   * with a delivery still pending (a retry, redelivery or recovery on its way). Oldest first, in keyset batches through
+   * `webhook_events_created_at_idx` (see keysetSweep); the pending check goes through the (event_id, webhook_id)
+   * index. Across every tenant: a system sweep. Returns the number of events deleted.
+   */
+  deleteEventsOlderThan(before: Date, batchSize = 2000): Promise<number> {
+    return keysetSweep(
+      this.dataSource,
+      {
+        table: 'business.webhook_events',
+        key: 'created_at',
+        onlyIf: `NOT EXISTS (SELECT 1 FROM business.webhook_messages m WHERE m.event_id = t.id AND m.status = 'pending')`,
+      },
+      before,
+      batchSize,
+    );
   }
 
   /** Puts messages back to pending before they are enqueued again. */

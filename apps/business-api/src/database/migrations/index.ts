@@ -2,8 +2,9 @@ import type { MigrationSet } from '@chatbot/database';
 import { CreateBusinessSchema1763700003000 } from './1763700003000-create-business-schema';
 import { CreateWebhooks1763700005000 } from './1763700005000-create-webhooks';
 import { WebhookWritePathIndexes1763700015000 } from './1763700015000-webhook-write-path-indexes';
+import { WebhookHistoryRetention1763700017000 } from './1763700017000-webhook-history-retention';
 
 export const businessMigrations: MigrationSet = {
   schema: 'business',
-  migrations: [CreateBusinessSchema1763700003000, CreateWebhooks1763700005000, WebhookWritePathIndexes1763700015000],
+  migrations: [CreateBusinessSchema1763700003000, CreateWebhooks1763700005000, WebhookWritePathIndexes1763700015000, WebhookHistoryRetention1763700017000],
 };
