@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createDataSource, dropDatabase, ensureDatabase, runMigrations, withDatabase } from '@chatbot/database';
+import type { DataSource } from 'typeorm';
 import { WebhookWritePathIndexes1763700015000 } from '../src/database/migrations/1763700015000-webhook-write-path-indexes';
+import { WebhookHistoryRetention1763700017000 } from '../src/database/migrations/1763700017000-webhook-history-retention';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { loadMigrationSets } = require('../../../scripts/migration-sets') as { loadMigrationSets: () => Parameters<typeof runMigrations>[1] };
@@ -14,6 +16,35 @@ async function insertWebhook(db: Client, tenantId: string): Promise<string> {
     [tenantId],
   );
   return rows[0]!.id;
+}
+
+/**
+ * A database of the describe block's own, migrated in beforeAll and dropped in afterAll, for migration specs that drop
+ * and create indexes the other suites' shared database must not see.
+ */
+function ownMigratedDatabase(applicationName: string): { readonly db: Client; readonly source: DataSource } {
+  const url = withDatabase(process.env['DATABASE_URL']!, `chatbot_test_mig_${randomBytes(4).toString('hex')}`);
+  const source = createDataSource({ url, poolSize: 1, applicationName });
+  let db: Client | undefined;
+  beforeAll(async () => {
+    await ensureDatabase(url);
+    await runMigrations(url, loadMigrationSets());
+    await source.initialize();
+    db = new Client({ connectionString: url });
+    await db.connect();
+  }, 60_000);
+  afterAll(async () => {
+    await db?.end();
+    if (source.isInitialized) await source.destroy();
+    await dropDatabase(url);
+  });
+  return {
+    get db(): Client {
+      if (!db) throw new Error('the database is ready in beforeAll');
+      return db;
+    },
+    source,
+  };
 }
 
 /**
@@ -97,14 +128,12 @@ describe('business-api: webhook tables (real Postgres)', () => {
  * migration drops and creates indexes, which the other suites' shared database must not see.
  */
 describe('business-api: migration 1763700015000 resumes a half-done run (real Postgres)', () => {
-  const url = withDatabase(process.env['DATABASE_URL']!, `chatbot_test_mig_${randomBytes(4).toString('hex')}`);
   const migration = new WebhookWritePathIndexes1763700015000();
-  const source = createDataSource({ url, poolSize: 1, applicationName: 'test-migration-resume' });
-  let db: Client;
+  const own = ownMigratedDatabase('test-migration-resume');
 
   /** name → [valid, definition] of the business schema's indexes on the two tables the migration changes. */
   const indexState = async (): Promise<Record<string, [boolean, string]>> => {
-    const { rows } = await db.query<{ name: string; valid: boolean; def: string }>(
+    const { rows } = await own.db.query<{ name: string; valid: boolean; def: string }>(
       `SELECT c.relname AS name, i.indisvalid AS valid, pg_get_indexdef(i.indexrelid) AS def
          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
         WHERE i.indrelid IN ('business.webhook_messages'::regclass, 'business.webhook_delivery_logs'::regclass)`,
@@ -112,26 +141,12 @@ describe('business-api: migration 1763700015000 resumes a half-done run (real Po
     return Object.fromEntries(rows.map((row) => [row.name, [row.valid, row.def]]));
   };
 
-  beforeAll(async () => {
-    await ensureDatabase(url);
-    await runMigrations(url, loadMigrationSets());
-    await source.initialize();
-    db = new Client({ connectionString: url });
-    await db.connect();
-  }, 60_000);
-
-  afterAll(async () => {
-    await db?.end();
-    if (source.isInitialized) await source.destroy();
-    await dropDatabase(url);
-  });
-
   it('after a failed concurrent build, the next run drops the INVALID leftover and ends where a clean run does; a third run changes nothing', async () => {
     const migrated = await indexState();
     expect(Object.values(migrated).every(([valid]) => valid)).toBe(true);
 
     // Back to the schema before the migration (as TypeORM reverts: in a transaction).
-    const runner = source.createQueryRunner();
+    const runner = own.source.createQueryRunner();
     try {
       await runner.startTransaction();
       await migration.down(runner);
@@ -139,18 +154,18 @@ describe('business-api: migration 1763700015000 resumes a half-done run (real Po
 
       // A half-done run: the messages part went through; the logs index build failed (here: an expression that
       // divides by zero on the row below), which leaves an INVALID index under the name the migration builds.
-      await db.query(`CREATE INDEX CONCURRENTLY webhook_messages_tenant_webhook_idx ON business.webhook_messages (tenant_id, webhook_id, created_at)`);
-      await db.query(`DROP INDEX CONCURRENTLY business.webhook_messages_tenant_id_idx`);
+      await own.db.query(`CREATE INDEX CONCURRENTLY webhook_messages_tenant_webhook_idx ON business.webhook_messages (tenant_id, webhook_id, created_at)`);
+      await own.db.query(`DROP INDEX CONCURRENTLY business.webhook_messages_tenant_id_idx`);
       const tenantId = randomUUID();
       const eventId = randomUUID();
-      const webhookId = await insertWebhook(db, tenantId);
-      await db.query(
+      const webhookId = await insertWebhook(own.db, tenantId);
+      await own.db.query(
         `INSERT INTO business.webhook_delivery_logs (tenant_id, webhook_id, event_id, event_type, attempt, request_url, duration_ms, success)
          VALUES ($1, $2, $3, 'conversation_started', 1, 'http://127.0.0.1:9/hook', 1, true)`,
         [tenantId, webhookId, eventId],
       );
       await expect(
-        db.query(`CREATE INDEX CONCURRENTLY webhook_delivery_logs_tenant_webhook_idx ON business.webhook_delivery_logs ((1 / (attempt - attempt)))`),
+        own.db.query(`CREATE INDEX CONCURRENTLY webhook_delivery_logs_tenant_webhook_idx ON business.webhook_delivery_logs ((1 / (attempt - attempt)))`),
       ).rejects.toThrow(/division by zero/);
       const halfDone = await indexState();
       expect(halfDone['webhook_delivery_logs_tenant_webhook_idx']?.[0]).toBe(false);
@@ -160,6 +175,72 @@ describe('business-api: migration 1763700015000 resumes a half-done run (real Po
       expect(await indexState()).toEqual(migrated);
       await migration.up(runner);
       expect(await indexState()).toEqual(migrated);
+    } finally {
+      await runner.release();
+    }
+  });
+});
+
+/**
+ * Migration 1763700017000 drops the log → message key; `down` must bring it back even after messages were deleted
+ * under logs that still name them (event retention), and `up` must then return to the migrated state. Own database.
+ */
+describe('business-api: migration 1763700017000 goes down over dangling log references and up again (real Postgres)', () => {
+  const migration = new WebhookHistoryRetention1763700017000();
+  const own = ownMigratedDatabase('test-migration-17000');
+
+  /** The business tables' constraints and indexes: 'constraint <name>' / 'index <name>' → definition. */
+  const schemaState = async (): Promise<Record<string, string>> => {
+    const { rows } = await own.db.query<{ name: string; def: string }>(
+      `SELECT 'constraint ' || conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'business'::regnamespace
+       UNION ALL
+       SELECT 'index ' || indexname, indexdef FROM pg_indexes WHERE schemaname = 'business'`,
+    );
+    return Object.fromEntries(rows.map((row) => [row.name, row.def]));
+  };
+
+  it('down clears the dangling message_id and restores the key and the old uniqueness; up returns to the migrated state', async () => {
+    const migrated = await schemaState();
+    expect(migrated['constraint webhook_delivery_logs_message_id_fkey']).toBeUndefined();
+    expect(migrated['index webhook_messages_event_webhook_key']).toMatch(/UNIQUE INDEX .* \(event_id, webhook_id\)/);
+
+    const tenantId = randomUUID();
+    const eventId = randomUUID();
+    const webhookId = await insertWebhook(own.db, tenantId);
+    await own.db.query(
+      `INSERT INTO business.webhook_events (id, tenant_id, event_type, envelope, occurred_at) VALUES ($1, $2, 'conversation_started', '{}', now())`,
+      [eventId, tenantId],
+    );
+    const { rows } = await own.db.query<{ id: string }>(
+      `INSERT INTO business.webhook_messages (tenant_id, webhook_id, event_id) VALUES ($1, $2, $3) RETURNING id`,
+      [tenantId, webhookId, eventId],
+    );
+    const log = await own.db.query<{ id: string }>(
+      `INSERT INTO business.webhook_delivery_logs (tenant_id, webhook_id, message_id, event_id, event_type, attempt, request_url, duration_ms, success)
+       VALUES ($1, $2, $3, $4, 'conversation_started', 1, 'http://127.0.0.1:9/hook', 1, true) RETURNING id`,
+      [tenantId, webhookId, rows[0]!.id, eventId],
+    );
+    await own.db.query(`DELETE FROM business.webhook_events WHERE id = $1`, [eventId]); // as the retention sweep does
+    const messageIdOfLog = async () =>
+      (await own.db.query<{ message_id: string | null }>(`SELECT message_id FROM business.webhook_delivery_logs WHERE id = $1`, [log.rows[0]!.id])).rows[0]!
+        .message_id;
+    expect(await messageIdOfLog()).toBe(rows[0]!.id); // dangling: no key to clear it
+
+    const runner = own.source.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await migration.down(runner);
+      await runner.commitTransaction();
+      const down = await schemaState();
+      expect(down['constraint webhook_delivery_logs_message_id_fkey']).toMatch(/FOREIGN KEY \(message_id\) .* ON DELETE SET NULL/);
+      expect(down['constraint webhook_messages_webhook_id_event_id_key']).toBe('UNIQUE (webhook_id, event_id)');
+      expect(down['index webhook_messages_event_webhook_key']).toBeUndefined();
+      expect(await messageIdOfLog()).toBeNull();
+
+      await migration.up(runner);
+      expect(await schemaState()).toEqual(migrated);
+      await migration.up(runner);
+      expect(await schemaState()).toEqual(migrated);
     } finally {
       await runner.release();
     }

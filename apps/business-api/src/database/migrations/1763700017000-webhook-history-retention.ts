@@ -34,6 +34,12 @@ export class WebhookHistoryRetention1763700017000 implements MigrationInterface 
     await q.query(`DROP INDEX business.webhook_events_created_at_idx`);
     await q.query(`ALTER TABLE business.webhook_messages ADD CONSTRAINT webhook_messages_webhook_id_event_id_key UNIQUE (webhook_id, event_id)`);
     await q.query(`DROP INDEX business.webhook_messages_event_webhook_key`);
+    // Since `up`, deleted messages (event retention) may have left log rows pointing at nothing; the key's
+    // ON DELETE SET NULL would have cleared them, so clear them before the key is validated.
+    await q.query(
+      `UPDATE business.webhook_delivery_logs l SET message_id = NULL
+        WHERE l.message_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM business.webhook_messages m WHERE m.id = l.message_id)`,
+    );
     await q.query(
       `ALTER TABLE business.webhook_delivery_logs ADD CONSTRAINT webhook_delivery_logs_message_id_fkey
          FOREIGN KEY (message_id) REFERENCES business.webhook_messages(id) ON DELETE SET NULL`,
