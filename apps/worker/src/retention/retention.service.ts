@@ -14,7 +14,7 @@ const HOUR_MS = 3600_000;
  *   (redeliver and recover then have nothing for them: redeliver answers 404 "no longer kept");
  * - outbox rows published more than OUTBOX_RETENTION_HOURS ago (a published row has done its work: its fan-out job
  *   exists or ran). An unpublished row is never deleted, however old.
- * A failed sweep is logged and tried again the next hour; one failing does not stop the other.
+ * A failed sweep is logged and tried again the next hour; one failing does not stop the others.
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {

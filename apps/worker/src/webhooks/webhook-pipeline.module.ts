@@ -6,7 +6,7 @@ import { DeliveryHandoff } from './delivery-handoff';
 import { DeliveryProcessor } from './delivery.processor';
 import { FanoutProcessor } from './fanout.processor';
 
-/** Outbox → fan-out → delivery, plus retention of delivery logs and published outbox rows. */
+/** Outbox → fan-out → delivery, plus retention of delivery logs, webhook events and published outbox rows. */
 @Module({
   providers: [FanoutQueue, DeliveryQueue, ProjectionQueue, DeliveryHandoff, OutboxRelayService, FanoutProcessor, DeliveryProcessor, RetentionService],
 })
