@@ -26,16 +26,7 @@ interface SweepBatch {
  */
 export async function keysetSweep(db: DataSource | EntityManager, target: KeysetSweepTarget, before: Date, batchSize: number): Promise<number> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  const { table, key, onlyIf } = target;
-  const sql = `WITH doomed AS (
-      SELECT t.id FROM ${table} t
-       WHERE t.${key} < $1 AND t.${key} >= COALESCE($2::timestamptz, '-infinity')${onlyIf ? `\n         AND ${onlyIf}` : ''}
-       ORDER BY t.${key}
-       LIMIT $3
-    ), deleted AS (
-      DELETE FROM ${table} o USING doomed d WHERE o.id = d.id RETURNING o.${key} AS key
-    )
-    SELECT count(*)::int AS count, max(key)::text AS last FROM deleted`;
+  const sql = keysetSweepStatement(target);
   let total = 0;
   let from: string | null = null;
   for (;;) {
@@ -46,4 +37,20 @@ export async function keysetSweep(db: DataSource | EntityManager, target: Keyset
     if (count < batchSize || !batch?.last) return total;
     from = batch.last;
   }
+}
+
+/**
+ * One batch of keysetSweep: `$1` the cutoff, `$2` the last key of the previous batch (NULL for the first), `$3` the
+ * batch size; answers one row `{ count, last }`. Exported so that tests can EXPLAIN the very statement the sweep runs.
+ */
+export function keysetSweepStatement({ table, key, onlyIf }: KeysetSweepTarget): string {
+  return `WITH doomed AS (
+      SELECT t.id FROM ${table} t
+       WHERE t.${key} < $1 AND t.${key} >= COALESCE($2::timestamptz, '-infinity')${onlyIf ? `\n         AND ${onlyIf}` : ''}
+       ORDER BY t.${key}
+       LIMIT $3
+    ), deleted AS (
+      DELETE FROM ${table} o USING doomed d WHERE o.id = d.id RETURNING o.${key} AS key
+    )
+    SELECT count(*)::int AS count, max(key)::text AS last FROM deleted`;
 }

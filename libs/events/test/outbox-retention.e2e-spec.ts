@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createDataSource } from '@chatbot/database';
-import { EVENTS_ENTITIES, deletePublishedOutboxRows } from '@chatbot/events';
+import { createDataSource, keysetSweepStatement } from '@chatbot/database';
+import { EVENTS_ENTITIES, OUTBOX_SWEEP, deletePublishedOutboxRows } from '@chatbot/events';
 import { type IsolatedEnvironment, isolatedEnvironment } from '@chatbot/testing';
 import type { DataSource } from 'typeorm';
 
@@ -80,14 +80,10 @@ describe('outbox retention: deletePublishedOutboxRows (real Postgres, own databa
     expect(index?.valid).toBe(true);
     expect(index?.def).toMatch(/\(published_at\) WHERE \(published_at IS NOT NULL\)/);
     // The planner can prove the sweep's range implies the index predicate (with a sequential scan priced out: on a
-    // table this small it would win on cost alone).
+    // table this small it would win on cost alone). EXPLAIN without ANALYZE: the statement the sweep runs, not run.
     const plan = await db.transaction(async (manager) => {
       await manager.query('SET LOCAL enable_seqscan = off');
-      const rows = await manager.query<{ 'QUERY PLAN': string }[]>(
-        `EXPLAIN SELECT id FROM events.outbox
-          WHERE published_at < $1 AND published_at >= COALESCE($2::timestamptz, '-infinity') ORDER BY published_at LIMIT 10`,
-        [new Date(), null],
-      );
+      const rows = await manager.query<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${keysetSweepStatement(OUTBOX_SWEEP)}`, [new Date(), null, 10]);
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     });
     expect(plan).toContain('outbox_published_idx');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createDataSource } from '@chatbot/database';
+import { createDataSource, keysetSweepStatement } from '@chatbot/database';
 import { type IsolatedEnvironment, isolatedEnvironment } from '@chatbot/testing';
-import { WEBHOOK_ENTITIES, WebhookMessageRepository } from '@chatbot/webhooks';
+import { WEBHOOK_ENTITIES, WEBHOOK_EVENT_SWEEP, WebhookMessageRepository } from '@chatbot/webhooks';
 import type { DataSource } from 'typeorm';
 
 const DAY_MS = 24 * 3600_000;
@@ -97,6 +97,18 @@ describe('webhook history: event retention and webhook deletion (real Postgres, 
     const pending = await insertEvent(new Date(now - 59 * DAY_MS), [{ webhookId: a, status: 'pending' }]);
     expect(await messages.deleteEventsOlderThan(new Date(now - 30 * DAY_MS), 2)).toBe(12);
     expect(await eventIds()).toEqual([pending]);
+  });
+
+  it('the sweep reads events through their created_at index and checks for pending deliveries through the event-led unique index', async () => {
+    // EXPLAIN without ANALYZE: the statement the sweep runs, not run; a sequential scan priced out (on tables this
+    // small it would win on cost alone).
+    const plan = await db.transaction(async (manager) => {
+      await manager.query('SET LOCAL enable_seqscan = off');
+      const rows = await manager.query<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${keysetSweepStatement(WEBHOOK_EVENT_SWEEP)}`, [new Date(), null, 10]);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('webhook_events_created_at_idx');
+    expect(plan).toContain('webhook_messages_event_webhook_key');
   });
 
   it('deleting a webhook runs no trigger per message (delivery logs keep message_id as a plain reference)', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { keysetSweep } from '@chatbot/database';
+import { type KeysetSweepTarget, keysetSweep } from '@chatbot/database';
 import type { EventEnvelope } from '@chatbot/events';
 import type { TenantId } from '@chatbot/tenant-auth';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
@@ -8,6 +8,13 @@ import { type MessageStatus, WebhookMessageEntity } from '../entities/webhook-me
 import type { WebhookEntity } from '../entities/webhook.entity';
 import { WEBHOOK_COLUMNS, type WebhookRow, webhookFromRow } from './webhook-row';
 import { directQuery } from '../batching/pg-direct';
+
+/** What the webhook-event retention sweep deletes: events by `created_at`, none with a delivery still pending. */
+export const WEBHOOK_EVENT_SWEEP: KeysetSweepTarget = {
+  table: 'business.webhook_events',
+  key: 'created_at',
+  onlyIf: `NOT EXISTS (SELECT 1 FROM business.webhook_messages m WHERE m.event_id = t.id AND m.status = 'pending')`,
+};
 
 export interface MessageWithEvent {
   message: WebhookMessageEntity;
@@ -199,16 +206,7 @@ export class WebhookMessageRepository {
    * index. Across every tenant: a system sweep. Returns the number of events deleted.
    */
   deleteEventsOlderThan(before: Date, batchSize = 2000): Promise<number> {
-    return keysetSweep(
-      this.dataSource,
-      {
-        table: 'business.webhook_events',
-        key: 'created_at',
-        onlyIf: `NOT EXISTS (SELECT 1 FROM business.webhook_messages m WHERE m.event_id = t.id AND m.status = 'pending')`,
-      },
-      before,
-      batchSize,
-    );
+    return keysetSweep(this.dataSource, WEBHOOK_EVENT_SWEEP, before, batchSize);
   }
 
   /** Puts messages back to pending before they are enqueued again. */
