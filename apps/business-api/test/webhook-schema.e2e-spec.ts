@@ -4,6 +4,7 @@ import { createDataSource, dropDatabase, ensureDatabase, runMigrations, withData
 import type { DataSource } from 'typeorm';
 import { WebhookWritePathIndexes1763700015000 } from '../src/database/migrations/1763700015000-webhook-write-path-indexes';
 import { WebhookHistoryRetention1763700017000 } from '../src/database/migrations/1763700017000-webhook-history-retention';
+import { WebhookDeletionPurge1763700018000 } from '../src/database/migrations/1763700018000-webhook-deletion-purge';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { loadMigrationSets } = require('../../../scripts/migration-sets') as { loadMigrationSets: () => Parameters<typeof runMigrations>[1] };
@@ -241,6 +242,86 @@ describe('business-api: migration 1763700017000 goes down over dangling log refe
       expect(await schemaState()).toEqual(migrated);
       await migration.up(runner);
       expect(await schemaState()).toEqual(migrated);
+    } finally {
+      await runner.release();
+    }
+  });
+});
+
+/**
+ * Migration 1763700018000 drops the message → webhook and log → webhook keys (deleted webhooks' history is purged by
+ * the worker from tombstones). `down` must first remove the history of webhooks that no longer exist, which the
+ * restored cascades would have removed, then bring the keys back; `up` must return to the migrated state. Own database.
+ */
+describe('business-api: migration 1763700018000 goes down over a deleted webhook\'s history and up again (real Postgres)', () => {
+  const migration = new WebhookDeletionPurge1763700018000();
+  const own = ownMigratedDatabase('test-migration-18000');
+
+  const schemaState = async (): Promise<Record<string, string>> => {
+    const { rows } = await own.db.query<{ name: string; def: string }>(
+      `SELECT 'constraint ' || conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'business'::regnamespace
+       UNION ALL
+       SELECT 'table ' || tablename, tablename FROM pg_tables WHERE schemaname = 'business'`,
+    );
+    return Object.fromEntries(rows.map((row) => [row.name, row.def]));
+  };
+  /** A webhook with one event, one message and one log row. */
+  const webhookWithHistory = async (tenantId: string): Promise<string> => {
+    const webhookId = await insertWebhook(own.db, tenantId);
+    const eventId = randomUUID();
+    await own.db.query(
+      `INSERT INTO business.webhook_events (id, tenant_id, event_type, envelope, occurred_at) VALUES ($1, $2, 'conversation_started', '{}', now())`,
+      [eventId, tenantId],
+    );
+    const { rows } = await own.db.query<{ id: string }>(
+      `INSERT INTO business.webhook_messages (tenant_id, webhook_id, event_id) VALUES ($1, $2, $3) RETURNING id`,
+      [tenantId, webhookId, eventId],
+    );
+    await own.db.query(
+      `INSERT INTO business.webhook_delivery_logs (tenant_id, webhook_id, message_id, event_id, event_type, attempt, request_url, duration_ms, success)
+       VALUES ($1, $2, $3, $4, 'conversation_started', 1, 'http://127.0.0.1:9/hook', 1, true)`,
+      [tenantId, webhookId, rows[0]!.id, eventId],
+    );
+    return webhookId;
+  };
+  const historyOf = async (webhookId: string): Promise<number[]> => {
+    const { rows } = await own.db.query<{ messages: number; logs: number }>(
+      `SELECT (SELECT count(*)::int FROM business.webhook_messages WHERE webhook_id = $1) AS messages,
+              (SELECT count(*)::int FROM business.webhook_delivery_logs WHERE webhook_id = $1) AS logs`,
+      [webhookId],
+    );
+    return [rows[0]!.messages, rows[0]!.logs];
+  };
+
+  it('down removes the history of deleted webhooks and restores the cascading keys; up returns to the migrated state', async () => {
+    const migrated = await schemaState();
+    expect(migrated['constraint webhook_messages_webhook_id_fkey']).toBeUndefined();
+    expect(migrated['constraint webhook_delivery_logs_webhook_id_fkey']).toBeUndefined();
+    expect(migrated['constraint webhook_purges_pkey']).toBe('PRIMARY KEY (tenant_id, webhook_id)');
+
+    const tenantId = randomUUID();
+    const kept = await webhookWithHistory(tenantId);
+    const deleted = await webhookWithHistory(tenantId);
+    await own.db.query(`DELETE FROM business.webhooks WHERE id = $1`, [deleted]); // no key: its history stays behind
+    expect(await historyOf(deleted)).toEqual([1, 1]);
+
+    const runner = own.source.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await migration.down(runner);
+      await runner.commitTransaction();
+      const down = await schemaState();
+      expect(down['constraint webhook_messages_webhook_id_fkey']).toMatch(/FOREIGN KEY \(webhook_id\) REFERENCES business\.webhooks\(id\) ON DELETE CASCADE/);
+      expect(down['constraint webhook_delivery_logs_webhook_id_fkey']).toMatch(/FOREIGN KEY \(webhook_id\) REFERENCES business\.webhooks\(id\) ON DELETE CASCADE/);
+      expect(down['table webhook_purges']).toBeUndefined();
+      expect(await historyOf(deleted)).toEqual([0, 0]);
+      expect(await historyOf(kept)).toEqual([1, 1]);
+
+      await migration.up(runner);
+      expect(await schemaState()).toEqual(migrated);
+      await migration.up(runner);
+      expect(await schemaState()).toEqual(migrated);
+      expect(await historyOf(kept)).toEqual([1, 1]);
     } finally {
       await runner.release();
     }

@@ -210,6 +210,36 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     expect(f.receiver.on('/deleted').length).toBeLessThanOrEqual(seen + 1); // at most one attempt already in flight
   });
 
+  it("deleting a webhook: its logs answer 404 at once; the worker purges its messages and logs, not its neighbour's", async () => {
+    const t = await f.tenants.create();
+    const hook = await f.createWebhook(t.apiKey, { event_type: 'conversation_ended', webhook_url: f.receiver.url('/purged') });
+    const kept = await f.createWebhook(t.apiKey, { event_type: 'conversation_ended', webhook_url: f.receiver.url('/purge-neighbour') });
+    for (let i = 0; i < 3; i++) {
+      await f.produce(t.tenantId, 'conversation_ended', { agent_id: 'a', conversation_id: `c${i}`, user_id: 'u', reason: null, duration_seconds: i });
+    }
+    await waitFor(async () => (await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body.length === 3, { timeoutMs: 10000, what: 'log rows' });
+    await waitFor(async () => (await f.api$('GET', `/${kept.id}/logs`, t.apiKey)).body.length === 3, { timeoutMs: 10000, what: 'log rows' });
+    const historyOf = async (webhookId: string) =>
+      (
+        await f.db.query<{ messages: number; logs: number; tombstones: number }[]>(
+          `SELECT (SELECT count(*)::int FROM business.webhook_messages WHERE webhook_id = $1) AS messages,
+                  (SELECT count(*)::int FROM business.webhook_delivery_logs WHERE webhook_id = $1) AS logs,
+                  (SELECT count(*)::int FROM business.webhook_purges WHERE webhook_id = $1) AS tombstones`,
+          [webhookId],
+        )
+      )[0];
+
+    expect((await f.api$('DELETE', `/${hook.id}`, t.apiKey)).status).toBe(200);
+    expect((await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).status).toBe(404);
+    expect((await historyOf(hook.id))?.tombstones).toBe(1);
+    const retention = f.worker.app.get(RetentionService);
+    await retention.purgeDeletedWebhooks(); // (the worker's own minute timer may have run it already)
+    expect(await historyOf(hook.id)).toEqual({ messages: 0, logs: 0, tombstones: 1 }); // kept for late writers
+    await retention.purgeDeletedWebhooks(new Date(Date.now() + 11 * 60_000)); // past the grace period
+    expect(await historyOf(hook.id)).toEqual({ messages: 0, logs: 0, tombstones: 0 });
+    expect(await historyOf(kept.id)).toEqual({ messages: 3, logs: 3, tombstones: 0 });
+  });
+
   it('delivery logs past the retention period are deleted; recent ones stay', async () => {
     const t = await f.tenants.create();
     const hook = await f.createWebhook(t.apiKey, { event_type: 'conversation_ended', webhook_url: f.receiver.url('/retention') });

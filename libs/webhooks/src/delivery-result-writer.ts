@@ -24,9 +24,9 @@ const MAX_BATCH = 200;
  * Group commit for the common case. Concurrent successful deliveries are written together, one statement per batch
  * (log rows inserted, messages marked delivered, and the failure count of any webhook that was failing reset, read in
  * that statement rather than from the row the attempt started with), and each caller resumes only once its batch is
- * committed, so a job
- * never completes before its log row exists. A failed batch is retried row by row, so one bad row (a webhook deleted
- * meanwhile) fails only its own job. Failures take the transactional path in the delivery service.
+ * committed, so a job never completes before its log row exists. A failed batch is retried row by row, so one bad row
+ * fails only its own job. A webhook deleted while its delivery was in flight still gets the attempt's log row; the
+ * worker's purge of deleted webhooks removes it. Failures take the transactional path in the delivery service.
  */
 @Injectable()
 export class DeliveryResultWriter implements OnApplicationShutdown {

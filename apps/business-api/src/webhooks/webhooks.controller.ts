@@ -52,7 +52,10 @@ export class WebhooksController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Delete a webhook; its pending deliveries stop' })
+  @ApiOperation({
+    summary: 'Delete a webhook; its pending deliveries stop',
+    description: 'Its delivery logs answer 404 from now on; its stored messages and logs are deleted by the worker within minutes.',
+  })
   @ApiOkResponse({ type: SuccessMessageDto })
   remove(@CurrentTenant() tenant: TenantContext, @Param('id') id: string): Promise<SuccessMessageDto> {
     return this.webhooks.remove(tenant.tenantId, id);

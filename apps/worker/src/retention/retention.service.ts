@@ -1,11 +1,19 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { deletePublishedOutboxRows } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger } from '@chatbot/platform';
-import { DeliveryLogRepository, WebhookMessageRepository } from '@chatbot/webhooks';
+import { DeliveryLogRepository, type PurgeResult, WebhookMessageRepository, WebhookRepository } from '@chatbot/webhooks';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '../config/worker.config';
 
 const HOUR_MS = 3600_000;
+/** How often the history of deleted webhooks is looked for (an empty tombstone table costs one index probe). */
+export const WEBHOOK_PURGE_INTERVAL_MS = 60_000;
+/**
+ * How long a deleted webhook's tombstone is kept, so that whatever was in flight when it was deleted (a fan-out
+ * statement, a delivery waiting up to WEBHOOK_TIMEOUT_MS, at most 60 s, for its endpoint) and writes a message or a
+ * log row afterwards is removed by a later pass.
+ */
+export const WEBHOOK_PURGE_GRACE_MS = 10 * 60_000;
 
 /**
  * Deletes what has outlived its retention setting, at boot and hourly:
@@ -15,15 +23,21 @@ const HOUR_MS = 3600_000;
  * - outbox rows published more than OUTBOX_RETENTION_HOURS ago (a published row has done its work: its fan-out job
  *   exists or ran). An unpublished row is never deleted, however old.
  * A failed sweep is logged and tried again the next hour; one failing does not stop the others.
+ *
+ * And, every minute, the messages and delivery logs of deleted webhooks (the delete route leaves a tombstone; see
+ * WebhookRepository.purgeDeleted).
  */
 @Injectable()
-export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private purging: Promise<PurgeResult> | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly logs: DeliveryLogRepository,
     private readonly messages: WebhookMessageRepository,
+    private readonly webhooks: WebhookRepository,
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}
@@ -31,11 +45,46 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.sweepAll(), HOUR_MS);
     this.timer.unref();
+    // A pass still running when the next minute comes is not joined by another.
+    this.purgeTimer = setInterval(() => {
+      if (!this.purging) void this.purgeDeletedWebhooks();
+    }, WEBHOOK_PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
     void this.sweepAll();
+    void this.purgeDeletedWebhooks();
+  }
+
+  /** Before pools close (PlatformModule closes them on application shutdown): a purge pass in progress finishes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    clearInterval(this.purgeTimer);
+    await this.purging;
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    clearInterval(this.purgeTimer);
+  }
+
+  /** One pass over deleted webhooks' tombstones, after any pass still running (passes never overlap). */
+  purgeDeletedWebhooks(now = new Date()): Promise<PurgeResult> {
+    const pass = (this.purging ?? Promise.resolve()).then(() => this.runPurge(now));
+    this.purging = pass;
+    void pass.finally(() => {
+      if (this.purging === pass) this.purging = undefined;
+    });
+    return pass;
+  }
+
+  private async runPurge(now: Date): Promise<PurgeResult> {
+    try {
+      const result = await this.webhooks.purgeDeleted(now, { graceMs: WEBHOOK_PURGE_GRACE_MS });
+      if (result.messages + result.logs + result.webhooks > 0) this.logger.info({ ...result }, 'history of deleted webhooks purged');
+      return result;
+    } catch (err) {
+      this.logger.warn({ err: { message: (err as Error).message } }, 'deleted webhooks: history purge failed; retried in a minute');
+      return { webhooks: 0, messages: 0, logs: 0 };
+    }
   }
 
   async sweepAll(now = new Date()): Promise<void> {
