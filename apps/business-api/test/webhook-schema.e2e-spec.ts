@@ -19,6 +19,37 @@ async function insertWebhook(db: Client, tenantId: string): Promise<string> {
   return rows[0]!.id;
 }
 
+/** One event of `tenantId`, with one message to `webhookId` and one delivery log row of it; their ids. */
+async function insertHistory(db: Client, tenantId: string, webhookId: string): Promise<{ eventId: string; messageId: string; logId: string }> {
+  const eventId = randomUUID();
+  await db.query(
+    `INSERT INTO business.webhook_events (id, tenant_id, event_type, envelope, occurred_at) VALUES ($1, $2, 'conversation_started', '{}', now())`,
+    [eventId, tenantId],
+  );
+  const message = await db.query<{ id: string }>(
+    `INSERT INTO business.webhook_messages (tenant_id, webhook_id, event_id) VALUES ($1, $2, $3) RETURNING id`,
+    [tenantId, webhookId, eventId],
+  );
+  const log = await db.query<{ id: string }>(
+    `INSERT INTO business.webhook_delivery_logs (tenant_id, webhook_id, message_id, event_id, event_type, attempt, request_url, duration_ms, success)
+     VALUES ($1, $2, $3, $4, 'conversation_started', 1, 'http://127.0.0.1:9/hook', 1, true) RETURNING id`,
+    [tenantId, webhookId, message.rows[0]!.id, eventId],
+  );
+  return { eventId, messageId: message.rows[0]!.id, logId: log.rows[0]!.id };
+}
+
+/** The business schema's constraints, indexes and tables: 'constraint <name>' / 'index <name>' / 'table <name>' → definition. */
+async function businessSchemaState(db: Client): Promise<Record<string, string>> {
+  const { rows } = await db.query<{ name: string; def: string }>(
+    `SELECT 'constraint ' || conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'business'::regnamespace
+     UNION ALL
+     SELECT 'index ' || indexname, indexdef FROM pg_indexes WHERE schemaname = 'business'
+     UNION ALL
+     SELECT 'table ' || tablename, tablename FROM pg_tables WHERE schemaname = 'business'`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.name, row.def]));
+}
+
 /**
  * A database of the describe block's own, migrated in beforeAll and dropped in afterAll, for migration specs that drop
  * and create indexes the other suites' shared database must not see.
@@ -190,15 +221,7 @@ describe('business-api: migration 1763700017000 goes down over dangling log refe
   const migration = new WebhookHistoryRetention1763700017000();
   const own = ownMigratedDatabase('test-migration-17000');
 
-  /** The business tables' constraints and indexes: 'constraint <name>' / 'index <name>' → definition. */
-  const schemaState = async (): Promise<Record<string, string>> => {
-    const { rows } = await own.db.query<{ name: string; def: string }>(
-      `SELECT 'constraint ' || conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'business'::regnamespace
-       UNION ALL
-       SELECT 'index ' || indexname, indexdef FROM pg_indexes WHERE schemaname = 'business'`,
-    );
-    return Object.fromEntries(rows.map((row) => [row.name, row.def]));
-  };
+  const schemaState = () => businessSchemaState(own.db);
 
   it('down clears the dangling message_id and restores the key and the old uniqueness; up returns to the migrated state', async () => {
     const migrated = await schemaState();
@@ -206,26 +229,12 @@ describe('business-api: migration 1763700017000 goes down over dangling log refe
     expect(migrated['index webhook_messages_event_webhook_key']).toMatch(/UNIQUE INDEX .* \(event_id, webhook_id\)/);
 
     const tenantId = randomUUID();
-    const eventId = randomUUID();
-    const webhookId = await insertWebhook(own.db, tenantId);
-    await own.db.query(
-      `INSERT INTO business.webhook_events (id, tenant_id, event_type, envelope, occurred_at) VALUES ($1, $2, 'conversation_started', '{}', now())`,
-      [eventId, tenantId],
-    );
-    const { rows } = await own.db.query<{ id: string }>(
-      `INSERT INTO business.webhook_messages (tenant_id, webhook_id, event_id) VALUES ($1, $2, $3) RETURNING id`,
-      [tenantId, webhookId, eventId],
-    );
-    const log = await own.db.query<{ id: string }>(
-      `INSERT INTO business.webhook_delivery_logs (tenant_id, webhook_id, message_id, event_id, event_type, attempt, request_url, duration_ms, success)
-       VALUES ($1, $2, $3, $4, 'conversation_started', 1, 'http://127.0.0.1:9/hook', 1, true) RETURNING id`,
-      [tenantId, webhookId, rows[0]!.id, eventId],
-    );
+    const { eventId, messageId, logId } = await insertHistory(own.db, tenantId, await insertWebhook(own.db, tenantId));
     await own.db.query(`DELETE FROM business.webhook_events WHERE id = $1`, [eventId]); // as the retention sweep does
     const messageIdOfLog = async () =>
-      (await own.db.query<{ message_id: string | null }>(`SELECT message_id FROM business.webhook_delivery_logs WHERE id = $1`, [log.rows[0]!.id])).rows[0]!
+      (await own.db.query<{ message_id: string | null }>(`SELECT message_id FROM business.webhook_delivery_logs WHERE id = $1`, [logId])).rows[0]!
         .message_id;
-    expect(await messageIdOfLog()).toBe(rows[0]!.id); // dangling: no key to clear it
+    expect(await messageIdOfLog()).toBe(messageId); // dangling: no key to clear it
 
     const runner = own.source.createQueryRunner();
     try {
@@ -257,31 +266,11 @@ describe('business-api: migration 1763700018000 goes down over a deleted webhook
   const migration = new WebhookDeletionPurge1763700018000();
   const own = ownMigratedDatabase('test-migration-18000');
 
-  const schemaState = async (): Promise<Record<string, string>> => {
-    const { rows } = await own.db.query<{ name: string; def: string }>(
-      `SELECT 'constraint ' || conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'business'::regnamespace
-       UNION ALL
-       SELECT 'table ' || tablename, tablename FROM pg_tables WHERE schemaname = 'business'`,
-    );
-    return Object.fromEntries(rows.map((row) => [row.name, row.def]));
-  };
+  const schemaState = () => businessSchemaState(own.db);
   /** A webhook with one event, one message and one log row. */
   const webhookWithHistory = async (tenantId: string): Promise<string> => {
     const webhookId = await insertWebhook(own.db, tenantId);
-    const eventId = randomUUID();
-    await own.db.query(
-      `INSERT INTO business.webhook_events (id, tenant_id, event_type, envelope, occurred_at) VALUES ($1, $2, 'conversation_started', '{}', now())`,
-      [eventId, tenantId],
-    );
-    const { rows } = await own.db.query<{ id: string }>(
-      `INSERT INTO business.webhook_messages (tenant_id, webhook_id, event_id) VALUES ($1, $2, $3) RETURNING id`,
-      [tenantId, webhookId, eventId],
-    );
-    await own.db.query(
-      `INSERT INTO business.webhook_delivery_logs (tenant_id, webhook_id, message_id, event_id, event_type, attempt, request_url, duration_ms, success)
-       VALUES ($1, $2, $3, $4, 'conversation_started', 1, 'http://127.0.0.1:9/hook', 1, true)`,
-      [tenantId, webhookId, rows[0]!.id, eventId],
-    );
+    await insertHistory(own.db, tenantId, webhookId);
     return webhookId;
   };
   const historyOf = async (webhookId: string): Promise<number[]> => {
