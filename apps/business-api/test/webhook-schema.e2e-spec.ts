@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createDataSource, dropDatabase, ensureDatabase, runMigrations, withDatabase } from '@chatbot/database';
-import type { DataSource } from 'typeorm';
+import type { DataSource, MigrationInterface } from 'typeorm';
 import { WebhookWritePathIndexes1763700015000 } from '../src/database/migrations/1763700015000-webhook-write-path-indexes';
 import { WebhookHistoryRetention1763700017000 } from '../src/database/migrations/1763700017000-webhook-history-retention';
 import { WebhookDeletionPurge1763700018000 } from '../src/database/migrations/1763700018000-webhook-deletion-purge';
@@ -48,6 +48,30 @@ async function businessSchemaState(db: Client): Promise<Record<string, string>> 
      SELECT 'table ' || tablename, tablename FROM pg_tables WHERE schemaname = 'business'`,
   );
   return Object.fromEntries(rows.map((row) => [row.name, row.def]));
+}
+
+/**
+ * `down` in a transaction (as TypeORM reverts), then `checkDown`, then `up` twice (idempotent): each `up` must return
+ * `state` to `migrated`.
+ */
+async function downThenUpTwice(
+  source: DataSource,
+  migration: MigrationInterface,
+  { state, migrated, checkDown }: { state: () => Promise<unknown>; migrated: unknown; checkDown: () => Promise<void> },
+): Promise<void> {
+  const runner = source.createQueryRunner();
+  try {
+    await runner.startTransaction();
+    await migration.down(runner);
+    await runner.commitTransaction();
+    await checkDown();
+    for (let i = 0; i < 2; i++) {
+      await migration.up(runner);
+      expect(await state()).toEqual(migrated);
+    }
+  } finally {
+    await runner.release();
+  }
 }
 
 /**
@@ -236,24 +260,17 @@ describe('business-api: migration 1763700017000 goes down over dangling log refe
         .message_id;
     expect(await messageIdOfLog()).toBe(messageId); // dangling: no key to clear it
 
-    const runner = own.source.createQueryRunner();
-    try {
-      await runner.startTransaction();
-      await migration.down(runner);
-      await runner.commitTransaction();
-      const down = await schemaState();
-      expect(down['constraint webhook_delivery_logs_message_id_fkey']).toMatch(/FOREIGN KEY \(message_id\) .* ON DELETE SET NULL/);
-      expect(down['constraint webhook_messages_webhook_id_event_id_key']).toBe('UNIQUE (webhook_id, event_id)');
-      expect(down['index webhook_messages_event_webhook_key']).toBeUndefined();
-      expect(await messageIdOfLog()).toBeNull();
-
-      await migration.up(runner);
-      expect(await schemaState()).toEqual(migrated);
-      await migration.up(runner);
-      expect(await schemaState()).toEqual(migrated);
-    } finally {
-      await runner.release();
-    }
+    await downThenUpTwice(own.source, migration, {
+      state: schemaState,
+      migrated,
+      checkDown: async () => {
+        const down = await schemaState();
+        expect(down['constraint webhook_delivery_logs_message_id_fkey']).toMatch(/FOREIGN KEY \(message_id\) .* ON DELETE SET NULL/);
+        expect(down['constraint webhook_messages_webhook_id_event_id_key']).toBe('UNIQUE (webhook_id, event_id)');
+        expect(down['index webhook_messages_event_webhook_key']).toBeUndefined();
+        expect(await messageIdOfLog()).toBeNull();
+      },
+    });
   });
 });
 
@@ -294,25 +311,18 @@ describe('business-api: migration 1763700018000 goes down over a deleted webhook
     await own.db.query(`DELETE FROM business.webhooks WHERE id = $1`, [deleted]); // no key: its history stays behind
     expect(await historyOf(deleted)).toEqual([1, 1]);
 
-    const runner = own.source.createQueryRunner();
-    try {
-      await runner.startTransaction();
-      await migration.down(runner);
-      await runner.commitTransaction();
-      const down = await schemaState();
-      expect(down['constraint webhook_messages_webhook_id_fkey']).toMatch(/FOREIGN KEY \(webhook_id\) REFERENCES business\.webhooks\(id\) ON DELETE CASCADE/);
-      expect(down['constraint webhook_delivery_logs_webhook_id_fkey']).toMatch(/FOREIGN KEY \(webhook_id\) REFERENCES business\.webhooks\(id\) ON DELETE CASCADE/);
-      expect(down['table webhook_purges']).toBeUndefined();
-      expect(await historyOf(deleted)).toEqual([0, 0]);
-      expect(await historyOf(kept)).toEqual([1, 1]);
-
-      await migration.up(runner);
-      expect(await schemaState()).toEqual(migrated);
-      await migration.up(runner);
-      expect(await schemaState()).toEqual(migrated);
-      expect(await historyOf(kept)).toEqual([1, 1]);
-    } finally {
-      await runner.release();
-    }
+    await downThenUpTwice(own.source, migration, {
+      state: schemaState,
+      migrated,
+      checkDown: async () => {
+        const down = await schemaState();
+        expect(down['constraint webhook_messages_webhook_id_fkey']).toMatch(/FOREIGN KEY \(webhook_id\) REFERENCES business\.webhooks\(id\) ON DELETE CASCADE/);
+        expect(down['constraint webhook_delivery_logs_webhook_id_fkey']).toMatch(/FOREIGN KEY \(webhook_id\) REFERENCES business\.webhooks\(id\) ON DELETE CASCADE/);
+        expect(down['table webhook_purges']).toBeUndefined();
+        expect(await historyOf(deleted)).toEqual([0, 0]);
+        expect(await historyOf(kept)).toEqual([1, 1]);
+      },
+    });
+    expect(await historyOf(kept)).toEqual([1, 1]);
   });
 });

@@ -1,4 +1,4 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { deletePublishedOutboxRows } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger } from '@chatbot/platform';
 import { DeliveryLogRepository, type PurgeResult, WebhookMessageRepository, WebhookRepository } from '@chatbot/webhooks';
@@ -28,7 +28,7 @@ export const WEBHOOK_PURGE_GRACE_MS = 10 * 60_000;
  * WebhookRepository.purgeDeleted).
  */
 @Injectable()
-export class RetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class RetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
   private purging: Promise<PurgeResult> | undefined;
@@ -54,16 +54,11 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     void this.purgeDeletedWebhooks();
   }
 
-  /** Before pools close (PlatformModule closes them on application shutdown): a purge pass in progress finishes. */
+  /** Timers stop; before pools close (PlatformModule closes them on application shutdown), a purge pass in progress finishes. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     clearInterval(this.purgeTimer);
     await this.purging;
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-    clearInterval(this.purgeTimer);
   }
 
   /** One pass over deleted webhooks' tombstones, after any pass still running (passes never overlap). */
