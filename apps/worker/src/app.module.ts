@@ -13,7 +13,15 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({ serviceName: 'worker', config, logger, entities: [...EVENTS_ENTITIES, ...WEBHOOK_ENTITIES, ...KB_ENTITIES] }),
+        PlatformModule.forRoot({
+          serviceName: 'worker',
+          config,
+          logger,
+          entities: [...EVENTS_ENTITIES, ...WEBHOOK_ENTITIES, ...KB_ENTITIES],
+          // The webhook fan-out and delivery-context reads are planned once per connection, not per event. Each runs
+          // through a micro-batcher with at most 2 statements in flight: 4 connections.
+          genericPlanPoolSize: 4,
+        }),
         WebhooksCoreModule.forRoot(config),
         WebhookPipelineModule,
         KbIngestionModule,

@@ -29,6 +29,8 @@ export interface PlatformModuleOptions {
   entities: MixedList<string | (abstract new (...args: never[]) => unknown) | EntitySchema>;
   /** Wraps every error body (default: the body as is). */
   errorBody?: ErrorBodyDecorator;
+  /** Connections of the pool for named hot-path statements planned once (default 0: none; see `createDataSource`). */
+  genericPlanPoolSize?: number;
 }
 
 /** Closes pools and connections after the HTTP server has stopped and in-flight requests have finished. */
@@ -66,6 +68,7 @@ export class PlatformModule {
             entities: options.entities,
             poolSize: options.config.DATABASE_POOL_SIZE,
             applicationName: options.serviceName,
+            genericPlanPoolSize: options.genericPlanPoolSize ?? 0,
           });
           return dataSource.initialize();
         },

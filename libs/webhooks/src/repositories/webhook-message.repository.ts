@@ -16,6 +16,48 @@ export const WEBHOOK_EVENT_SWEEP: KeysetSweepTarget = {
   onlyIf: `NOT EXISTS (SELECT 1 FROM business.webhook_messages m WHERE m.event_id = t.id AND m.status = 'pending')`,
 };
 
+/**
+ * The hot path's named statements (see `directQuery`): each table access is an index lookup by the statement's own
+ * structure, so their generic plans stay right on tables of any size (test/webhook-generic-plans.e2e-spec.ts).
+ * Rename one whenever its text changes: a connection keeps the text it prepared under a name.
+ */
+export const FANOUT_STATEMENT = {
+  name: 'webhooks_fanout_v1',
+  text: `WITH input AS (
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::timestamptz[])
+              AS u(event_id, tenant_id, event_type, envelope, occurred_at)
+   ), hooks AS (
+     SELECT i.event_id, w.*
+       FROM input i
+      CROSS JOIN LATERAL (
+            SELECT * FROM business.webhooks
+             WHERE tenant_id = i.tenant_id AND event_type = i.event_type AND is_active OFFSET 0
+            ) w
+   ), ev AS (
+     INSERT INTO business.webhook_events (id, tenant_id, event_type, envelope, occurred_at)
+     SELECT i.event_id, i.tenant_id, i.event_type, i.envelope, i.occurred_at FROM input i
+      WHERE EXISTS (SELECT 1 FROM hooks h WHERE h.event_id = i.event_id)
+     ON CONFLICT (id) DO NOTHING
+   ), msgs AS (
+     INSERT INTO business.webhook_messages (tenant_id, webhook_id, event_id)
+     SELECT tenant_id, id, event_id FROM hooks
+     ON CONFLICT (webhook_id, event_id) DO NOTHING
+     RETURNING id, webhook_id, event_id
+   )
+   SELECT ${WEBHOOK_COLUMNS}, w.event_id, m.id AS new_message_id
+     FROM hooks w LEFT JOIN msgs m ON m.webhook_id = w.id AND m.event_id = w.event_id`,
+} as const;
+
+export const DELIVERY_CONTEXTS_STATEMENT = {
+  name: 'webhooks_delivery_contexts_v1',
+  text: `SELECT ${WEBHOOK_COLUMNS}, m.id AS m_id, m.event_id AS m_event_id, m.status AS m_status, e.envelope
+     FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(tenant_id, webhook_id, event_id)
+    CROSS JOIN LATERAL (SELECT * FROM business.webhook_messages m WHERE m.webhook_id = k.webhook_id AND m.event_id = k.event_id LIMIT 1) m
+    CROSS JOIN LATERAL (SELECT * FROM business.webhooks w WHERE w.id = m.webhook_id LIMIT 1) w
+    CROSS JOIN LATERAL (SELECT * FROM business.webhook_events e WHERE e.id = m.event_id LIMIT 1) e
+    WHERE m.tenant_id = k.tenant_id AND w.tenant_id = k.tenant_id AND e.tenant_id = k.tenant_id`,
+} as const;
+
 export interface MessageWithEvent {
   message: WebhookMessageEntity;
   event: EventEnvelope;
@@ -69,29 +111,7 @@ export class WebhookMessageRepository {
     if (events.length === 0) return [];
     const rows = await directQuery<WebhookRow & { event_id: string; new_message_id: string | null }>(
       this.dataSource,
-      `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::timestamptz[])
-                  AS u(event_id, tenant_id, event_type, envelope, occurred_at)
-       ), hooks AS (
-         SELECT i.event_id, w.*
-           FROM input i
-          CROSS JOIN LATERAL (
-                SELECT * FROM business.webhooks
-                 WHERE tenant_id = i.tenant_id AND event_type = i.event_type AND is_active OFFSET 0
-                ) w
-       ), ev AS (
-         INSERT INTO business.webhook_events (id, tenant_id, event_type, envelope, occurred_at)
-         SELECT i.event_id, i.tenant_id, i.event_type, i.envelope, i.occurred_at FROM input i
-          WHERE EXISTS (SELECT 1 FROM hooks h WHERE h.event_id = i.event_id)
-         ON CONFLICT (id) DO NOTHING
-       ), msgs AS (
-         INSERT INTO business.webhook_messages (tenant_id, webhook_id, event_id)
-         SELECT tenant_id, id, event_id FROM hooks
-         ON CONFLICT (webhook_id, event_id) DO NOTHING
-         RETURNING id, webhook_id, event_id
-       )
-       SELECT ${WEBHOOK_COLUMNS}, w.event_id, m.id AS new_message_id
-         FROM hooks w LEFT JOIN msgs m ON m.webhook_id = w.id AND m.event_id = w.event_id`,
+      FANOUT_STATEMENT.text,
       [
         events.map((e) => e.id),
         events.map((e) => e.tenant_id),
@@ -99,6 +119,7 @@ export class WebhookMessageRepository {
         events.map((e) => JSON.stringify(e)),
         events.map((e) => e.occurred_at),
       ],
+      FANOUT_STATEMENT.name,
     );
     const byEvent = new Map<string, FannedOutTarget[]>();
     for (const row of rows) {
@@ -126,13 +147,9 @@ export class WebhookMessageRepository {
     if (keys.length === 0) return [];
     const rows = await directQuery<WebhookRow & { m_id: string; m_event_id: string; m_status: MessageStatus; envelope: EventEnvelope }>(
       this.dataSource,
-      `SELECT ${WEBHOOK_COLUMNS}, m.id AS m_id, m.event_id AS m_event_id, m.status AS m_status, e.envelope
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(tenant_id, webhook_id, event_id)
-        CROSS JOIN LATERAL (SELECT * FROM business.webhook_messages m WHERE m.webhook_id = k.webhook_id AND m.event_id = k.event_id LIMIT 1) m
-        CROSS JOIN LATERAL (SELECT * FROM business.webhooks w WHERE w.id = m.webhook_id LIMIT 1) w
-        CROSS JOIN LATERAL (SELECT * FROM business.webhook_events e WHERE e.id = m.event_id LIMIT 1) e
-        WHERE m.tenant_id = k.tenant_id AND w.tenant_id = k.tenant_id AND e.tenant_id = k.tenant_id`,
+      DELIVERY_CONTEXTS_STATEMENT.text,
       [keys.map((k) => k.tenantId), keys.map((k) => k.webhookId), keys.map((k) => k.eventId)],
+      DELIVERY_CONTEXTS_STATEMENT.name,
     );
     const found = new Map<string, DeliveryContext>();
     for (const row of rows) {
