@@ -7,7 +7,7 @@ import { WebhookEventEntity } from '../entities/webhook-event.entity';
 import { type MessageStatus, WebhookMessageEntity } from '../entities/webhook-message.entity';
 import type { WebhookEntity } from '../entities/webhook.entity';
 import { WEBHOOK_COLUMNS, type WebhookRow, webhookFromRow } from './webhook-row';
-import { directQuery } from '../batching/pg-direct';
+import { type NamedStatement, directQuery } from '../batching/pg-direct';
 
 /** What the webhook-event retention sweep deletes: events by `created_at`, none with a delivery still pending. */
 export const WEBHOOK_EVENT_SWEEP: KeysetSweepTarget = {
@@ -21,7 +21,7 @@ export const WEBHOOK_EVENT_SWEEP: KeysetSweepTarget = {
  * structure, so their generic plans stay right on tables of any size (test/webhook-generic-plans.e2e-spec.ts).
  * Rename one whenever its text changes: a connection keeps the text it prepared under a name.
  */
-export const FANOUT_STATEMENT = {
+export const FANOUT_STATEMENT: NamedStatement = {
   name: 'webhooks_fanout_v1',
   text: `WITH input AS (
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::timestamptz[])
@@ -46,9 +46,9 @@ export const FANOUT_STATEMENT = {
    )
    SELECT ${WEBHOOK_COLUMNS}, w.event_id, m.id AS new_message_id
      FROM hooks w LEFT JOIN msgs m ON m.webhook_id = w.id AND m.event_id = w.event_id`,
-} as const;
+};
 
-export const DELIVERY_CONTEXTS_STATEMENT = {
+export const DELIVERY_CONTEXTS_STATEMENT: NamedStatement = {
   name: 'webhooks_delivery_contexts_v1',
   text: `SELECT ${WEBHOOK_COLUMNS}, m.id AS m_id, m.event_id AS m_event_id, m.status AS m_status, e.envelope
      FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS k(tenant_id, webhook_id, event_id)
@@ -56,7 +56,7 @@ export const DELIVERY_CONTEXTS_STATEMENT = {
     CROSS JOIN LATERAL (SELECT * FROM business.webhooks w WHERE w.id = m.webhook_id LIMIT 1) w
     CROSS JOIN LATERAL (SELECT * FROM business.webhook_events e WHERE e.id = m.event_id LIMIT 1) e
     WHERE m.tenant_id = k.tenant_id AND w.tenant_id = k.tenant_id AND e.tenant_id = k.tenant_id`,
-} as const;
+};
 
 export interface MessageWithEvent {
   message: WebhookMessageEntity;
@@ -111,7 +111,7 @@ export class WebhookMessageRepository {
     if (events.length === 0) return [];
     const rows = await directQuery<WebhookRow & { event_id: string; new_message_id: string | null }>(
       this.dataSource,
-      FANOUT_STATEMENT.text,
+      FANOUT_STATEMENT,
       [
         events.map((e) => e.id),
         events.map((e) => e.tenant_id),
@@ -119,7 +119,6 @@ export class WebhookMessageRepository {
         events.map((e) => JSON.stringify(e)),
         events.map((e) => e.occurred_at),
       ],
-      FANOUT_STATEMENT.name,
     );
     const byEvent = new Map<string, FannedOutTarget[]>();
     for (const row of rows) {
@@ -147,9 +146,8 @@ export class WebhookMessageRepository {
     if (keys.length === 0) return [];
     const rows = await directQuery<WebhookRow & { m_id: string; m_event_id: string; m_status: MessageStatus; envelope: EventEnvelope }>(
       this.dataSource,
-      DELIVERY_CONTEXTS_STATEMENT.text,
+      DELIVERY_CONTEXTS_STATEMENT,
       [keys.map((k) => k.tenantId), keys.map((k) => k.webhookId), keys.map((k) => k.eventId)],
-      DELIVERY_CONTEXTS_STATEMENT.name,
     );
     const found = new Map<string, DeliveryContext>();
     for (const row of rows) {
