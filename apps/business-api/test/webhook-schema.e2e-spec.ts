@@ -5,6 +5,8 @@ import type { DataSource, MigrationInterface } from 'typeorm';
 import { WebhookWritePathIndexes1763700015000 } from '../src/database/migrations/1763700015000-webhook-write-path-indexes';
 import { WebhookHistoryRetention1763700017000 } from '../src/database/migrations/1763700017000-webhook-history-retention';
 import { WebhookDeletionPurge1763700018000 } from '../src/database/migrations/1763700018000-webhook-deletion-purge';
+import { WebhookChangeNotify1763700019000 } from '../src/database/migrations/1763700019000-webhook-change-notify';
+import { WEBHOOK_CHANGED_CHANNEL } from '@chatbot/webhooks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { loadMigrationSets } = require('../../../scripts/migration-sets') as { loadMigrationSets: () => Parameters<typeof runMigrations>[1] };
@@ -78,7 +80,7 @@ async function downThenUpTwice(
  * A database of the describe block's own, migrated in beforeAll and dropped in afterAll, for migration specs that drop
  * and create indexes the other suites' shared database must not see.
  */
-function ownMigratedDatabase(applicationName: string): { readonly db: Client; readonly source: DataSource } {
+function ownMigratedDatabase(applicationName: string): { readonly db: Client; readonly source: DataSource; readonly url: string } {
   const url = withDatabase(process.env['DATABASE_URL']!, `chatbot_test_mig_${randomBytes(4).toString('hex')}`);
   const source = createDataSource({ url, poolSize: 1, applicationName });
   let db: Client | undefined;
@@ -100,6 +102,7 @@ function ownMigratedDatabase(applicationName: string): { readonly db: Client; re
       return db;
     },
     source,
+    url,
   };
 }
 
@@ -317,5 +320,95 @@ describe('business-api: migration 1763700018000 goes down over a deleted webhook
       },
     });
     expect(await historyOf(kept)).toEqual([1, 1]);
+  });
+});
+
+/**
+ * Migration 1763700019000: a trigger notifies WEBHOOK_CHANGED_CHANNEL with the webhook's id when a webhook's delivery
+ * settings change or it is deleted (the worker's delivery handoff drops what it holds of that webhook). Own database.
+ */
+describe('business-api: webhook change notifications (migration 1763700019000, real Postgres)', () => {
+  const migration = new WebhookChangeNotify1763700019000();
+  const own = ownMigratedDatabase('test-migration-19000');
+  let listener: Client;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    listener = new Client({ connectionString: own.url });
+    await listener.connect();
+    listener.on('notification', (msg) => received.push(msg.payload ?? ''));
+    listener.on('error', () => undefined); // the database's own afterAll may drop it (and this connection) first
+    await listener.query(`LISTEN ${WEBHOOK_CHANGED_CHANNEL}`);
+  });
+
+  afterAll(async () => {
+    await listener?.end();
+  });
+
+  /**
+   * Runs `sql` (`$1` = webhook id; with no `$1`, sent as a simple query that may hold several statements), then
+   * notifies a marker from the same connection: notifications arrive in commit order, so once the marker is here,
+   * whatever the statement raised is here too. What it raised.
+   */
+  const notifiedBy = async (sql: string, webhookId: string): Promise<string[]> => {
+    received.length = 0;
+    await own.db.query(sql, sql.includes('$1') ? [webhookId] : []);
+    const marker = `marker-${randomUUID()}`;
+    await own.db.query(`SELECT pg_notify($1, $2)`, [WEBHOOK_CHANGED_CHANNEL, marker]);
+    for (let i = 0; i < 200 && !received.includes(marker); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(received).toContain(marker);
+    return received.filter((payload) => payload !== marker);
+  };
+
+  it('a change to what a delivery uses, or a delete, notifies the id; creation, failure bookkeeping and no-op updates do not', async () => {
+    const id = await insertWebhook(own.db, randomUUID());
+    expect(await notifiedBy(`SELECT $1::uuid`, id)).toEqual([]); // the insert itself raised nothing
+
+    for (const change of [
+      `UPDATE business.webhooks SET webhook_url = 'http://127.0.0.1:9/other' WHERE id = $1`,
+      `UPDATE business.webhooks SET http_method = 'PUT' WHERE id = $1`,
+      `UPDATE business.webhooks SET headers_encrypted = 'h' WHERE id = $1`,
+      `UPDATE business.webhooks SET payload_template = '{}' WHERE id = $1`,
+      `UPDATE business.webhooks SET retry_config = '{"max_retries":3,"backoff":"linear"}' WHERE id = $1`,
+      `UPDATE business.webhooks SET is_active = false, disabled_reason = 'x', disabled_at = now() WHERE id = $1`,
+      `UPDATE business.webhooks SET previous_secret_encrypted = secret_encrypted, previous_secret_expires_at = now(), secret_encrypted = 'y' WHERE id = $1`,
+      `UPDATE business.webhooks SET event_type = 'lead_captured' WHERE id = $1`,
+    ]) {
+      expect({ change, notified: await notifiedBy(change, id) }).toEqual({ change, notified: [id] });
+    }
+    for (const bookkeeping of [
+      `UPDATE business.webhooks SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, now()) WHERE id = $1`,
+      `UPDATE business.webhooks SET consecutive_failures = 0, failing_since = NULL WHERE id = $1`,
+      `UPDATE business.webhooks SET updated_at = now() WHERE id = $1`,
+      `UPDATE business.webhooks SET webhook_url = webhook_url, is_active = is_active WHERE id = $1`,
+    ]) {
+      expect({ bookkeeping, notified: await notifiedBy(bookkeeping, id) }).toEqual({ bookkeeping, notified: [] });
+    }
+    // Rolled back: nothing was committed, nothing is notified.
+    expect(await notifiedBy(`BEGIN; UPDATE business.webhooks SET webhook_url = 'http://x' WHERE id = '${id}'; ROLLBACK`, id)).toEqual([]);
+    expect(await notifiedBy(`DELETE FROM business.webhooks WHERE id = $1`, id)).toEqual([id]);
+  });
+
+  it('down removes the triggers and their function; up restores them, and may run twice', async () => {
+    const triggers = async (): Promise<string[]> =>
+      (
+        await own.db.query<{ tgname: string }>(
+          `SELECT tgname FROM pg_trigger WHERE tgrelid = 'business.webhooks'::regclass AND NOT tgisinternal ORDER BY tgname`,
+        )
+      ).rows.map((row) => row.tgname);
+    expect(await triggers()).toEqual(['webhooks_notify_changed', 'webhooks_notify_deleted']);
+    await downThenUpTwice(own.source, migration, {
+      state: triggers,
+      migrated: ['webhooks_notify_changed', 'webhooks_notify_deleted'],
+      checkDown: async () => {
+        expect(await triggers()).toEqual([]);
+        const fn = await own.db.query(`SELECT 1 FROM pg_proc WHERE proname = 'notify_webhook_changed'`);
+        expect(fn.rowCount).toBe(0);
+        const id = await insertWebhook(own.db, randomUUID());
+        expect(await notifiedBy(`UPDATE business.webhooks SET webhook_url = 'http://127.0.0.1:9/down' WHERE id = $1`, id)).toEqual([]);
+      },
+    });
+    const id = await insertWebhook(own.db, randomUUID());
+    expect(await notifiedBy(`UPDATE business.webhooks SET webhook_url = 'http://127.0.0.1:9/up' WHERE id = $1`, id)).toEqual([id]);
   });
 });

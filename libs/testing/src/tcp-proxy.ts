@@ -2,11 +2,14 @@ import { type Server, type Socket, connect, createServer } from 'node:net';
 
 /**
  * A loopback TCP proxy in front of a real server (e.g. Postgres). `cut()` drops every connection and refuses new
- * ones, as if the server had gone away; `restore()` brings it back on the same port.
+ * ones, as if the server had gone away; `restore()` brings it back on the same port. `freeze()` stops carrying bytes
+ * on the connections open now, without closing them (a half-open connection: a peer that vanished without a FIN);
+ * new connections work.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
   port = 0;
 
   constructor(
@@ -25,6 +28,13 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.on('close', () => {
+        this.pairs.delete(pair);
+        upstream.destroy(); // also when frozen (unpiped): a peer that closes its end closes the whole connection
+      });
+      upstream.on('close', () => client.destroy());
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', () => resolve()));
@@ -39,6 +49,16 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  freeze(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    this.pairs.clear();
   }
 
   async restore(): Promise<void> {

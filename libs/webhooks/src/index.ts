@@ -8,6 +8,7 @@ export * from './repositories/webhook.repository';
 export * from './repositories/webhook-message.repository';
 export * from './repositories/delivery-log.repository';
 export * from './webhook-secrets';
+export * from './webhook-changes';
 export * from './webhook-delivery.service';
 export * from './sample-events';
 export * from './webhooks-core.module';

@@ -19,6 +19,11 @@ export const workerEnvSchema = {
     default: '1000',
     description: 'Outbox relay polling interval, the fallback when no LISTEN/NOTIFY wake-up arrives.',
   }),
+  PG_LISTEN_HEARTBEAT_MS: envVar(int(100, 60000), {
+    default: '1000',
+    description:
+      'How often the worker checks that its LISTEN connection still delivers notifications (outbox wake-ups, webhook changes); one left unanswered for five intervals replaces the connection. Above 2000, deliveries re-read their webhook after 2 s instead of trusting change notifications.',
+  }),
   OUTBOX_BATCH_SIZE: envVar(int(1, 5000), {
     default: '200',
     description: 'Outbox rows the relay claims per transaction.',

@@ -2,10 +2,11 @@ import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplication
 import { type EventEnvelope, OUTBOX_NOTIFY_CHANNEL, type TypedJob, jobIds, type QUEUES } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger, MetricsService } from '@chatbot/platform';
 import { pgPool } from '@chatbot/webhooks';
-import { Client, type QueryResult } from 'pg';
+import type { QueryResult } from 'pg';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '../config/worker.config';
+import { PgListener } from '../notifications/pg-listener';
 import { FanoutQueue } from '../queues/worker-queues';
 
 interface OutboxRow {
@@ -21,12 +22,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Publishes outbox rows to the fan-out queue. Rows are claimed with FOR UPDATE SKIP LOCKED (several relays never
  * take the same row), enqueued with jobId = event id (a replayed row is not enqueued twice), and marked published in
- * the same transaction: if Redis is down the transaction rolls back and the rows wait. Woken by LISTEN/NOTIFY; polls
- * as a fallback.
+ * the same transaction: if Redis is down the transaction rolls back and the rows wait. Woken by LISTEN/NOTIFY (the
+ * worker's shared PgListener); polls as a fallback.
  */
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private listener: Client | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private again = false;
@@ -40,12 +40,15 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
     metrics: MetricsService,
+    listener: PgListener,
   ) {
+    listener.subscribe(OUTBOX_NOTIFY_CHANNEL, () => this.wake());
+    // Rows committed while nobody listened raised no wake-up: look once the connection (re)starts listening.
+    listener.onListening(() => this.wake());
     this.published = new Counter({ name: 'outbox_events_published_total', help: 'Outbox events handed to the fan-out queue', registers: [metrics.registry] });
   }
 
   onApplicationBootstrap(): void {
-    void this.listen();
     this.pollTimer = setInterval(() => this.wake(), this.config.OUTBOX_POLL_INTERVAL_MS);
     this.wake();
   }
@@ -55,7 +58,6 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     this.stopped = true;
     clearInterval(this.pollTimer);
     await this.draining;
-    await this.listener?.end().catch(() => undefined);
   }
 
   /** Runs a drain now, or once more after the current one. */
@@ -150,29 +152,6 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       throw err;
     } finally {
       client.release(broken);
-    }
-  }
-
-  /** A dedicated connection for LISTEN; reconnects with backoff (polling covers the gap). */
-  private async listen(delayMs = 500): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({ connectionString: this.config.DATABASE_URL, application_name: 'worker:outbox-listen' });
-    client.on('notification', () => this.wake());
-    client.on('error', () => undefined);
-    client.on('end', () => {
-      if (this.listener === client && !this.stopped) {
-        this.listener = undefined;
-        setTimeout(() => void this.listen(), delayMs).unref();
-      }
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
-      this.listener = client;
-      this.wake();
-    } catch {
-      await client.end().catch(() => undefined);
-      setTimeout(() => void this.listen(Math.min(delayMs * 2, 10_000)), delayMs).unref();
     }
   }
 }

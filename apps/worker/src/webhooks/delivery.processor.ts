@@ -13,7 +13,7 @@ import {
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { Counter } from 'prom-client';
 import type { WorkerConfig } from '../config/worker.config';
-import { DeliveryHandoff } from './delivery-handoff';
+import { DeliveryHandoff, type HandoffResult } from './delivery-handoff';
 import { EndpointSlots } from './endpoint-slots';
 
 type DeliveryJob = Job<JobPayload<typeof QUEUES.webhookDelivery, 'deliver'>>;
@@ -34,6 +34,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
   private worker: Worker | undefined;
   private readonly slots: EndpointSlots;
   private readonly attempts: Counter<'outcome'>;
+  private readonly handoffs: Record<HandoffResult, Counter.Internal>;
   /** Deliveries picked up together read their webhook, message and event in one statement. */
   private readonly contexts: MicroBatcher<DeliveryKey, DeliveryContext | null>;
 
@@ -58,6 +59,13 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
       labelNames: ['outcome'],
       registers: [metrics.registry],
     });
+    const handoffs = new Counter({
+      name: 'webhook_delivery_handoff_total',
+      help: "First delivery attempts by where their webhook, message and event came from: 'used' = handed over by this process's fan-out; 'missing', 'changed' (the webhook changed since), 'expired' = read from Postgres",
+      labelNames: ['result'],
+      registers: [metrics.registry],
+    });
+    this.handoffs = { used: handoffs.labels('used'), missing: handoffs.labels('missing'), changed: handoffs.labels('changed'), expired: handoffs.labels('expired') };
   }
 
   onApplicationBootstrap(): void {
@@ -86,11 +94,17 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     await this.worker?.disconnect();
   }
 
+  /** A fresh first attempt uses what fan-out in this process stored, unless stale; anything else reads the database. */
+  private handedOver(job: DeliveryJob): DeliveryContext | undefined {
+    if (job.attemptsMade !== 0 || !job.id || jobIds.isRedelivery(job.id)) return undefined;
+    const { result, context } = this.handoff.take(job.id);
+    this.handoffs[result].inc();
+    return context;
+  }
+
   async process(job: DeliveryJob, token?: string): Promise<{ outcome: string; status?: number | null }> {
     const tenantId = asTenantId(job.data.tenantId);
-    // A fresh first attempt uses what fan-out in this process just stored; anything else reads the database.
-    const handed = job.attemptsMade === 0 && job.id && !jobIds.isRedelivery(job.id) ? this.handoff.take(job.id) : undefined;
-    const found = handed ?? (await this.contexts.submit({ tenantId, webhookId: job.data.webhookId, eventId: job.data.eventId }));
+    const found = this.handedOver(job) ?? (await this.contexts.submit({ tenantId, webhookId: job.data.webhookId, eventId: job.data.eventId }));
     if (!found) return { outcome: 'skipped: webhook deleted' };
     const { webhook } = found;
     if (!webhook.isActive) {

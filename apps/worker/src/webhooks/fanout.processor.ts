@@ -75,6 +75,7 @@ export class FanoutProcessor implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async fanOutBatch(events: EventEnvelope[]): Promise<number[]> {
+    const readAt = performance.now(); // before the read: a webhook change notified from now on makes it stale
     const targets = await this.messages.fanOutMany(events);
     const handedOver: string[] = [];
     const jobs = targets.flatMap((hooks, i) => {
@@ -83,7 +84,7 @@ export class FanoutProcessor implements OnApplicationBootstrap, BeforeApplicatio
         if (target.newMessageId) {
           // Before the job exists: a delivery slot may pick it up before addBulk returns.
           const jobId = jobIds.delivery(event.id, target.id);
-          this.handoff.put(jobId, { webhook: target.webhook, messageId: target.newMessageId, messageStatus: 'pending', event });
+          this.handoff.put(jobId, { webhook: target.webhook, messageId: target.newMessageId, messageStatus: 'pending', event }, readAt);
           handedOver.push(jobId);
         }
         return deliveryJob(target, event.id);

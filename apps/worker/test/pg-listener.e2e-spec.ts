@@ -1,0 +1,116 @@
+import { type IsolatedEnvironment, TcpProxy, isolatedEnvironment } from '@chatbot/testing';
+import { Client } from 'pg';
+import type { WorkerConfig } from '../src/config/worker.config';
+import { PgListener } from '../src/notifications/pg-listener';
+
+const HEARTBEAT_MS = 100;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until<T>(probe: () => T | undefined | null | false, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * The worker's shared LISTEN connection against real Postgres, through a loopback TCP proxy: it delivers, proves it
+ * still delivers (heartbeats), and replaces a connection that was killed or went silent.
+ */
+describe('PgListener (real Postgres)', () => {
+  let env: IsolatedEnvironment;
+  let proxy: TcpProxy;
+  let notifier: Client;
+  let listener: PgListener;
+  const received: string[] = [];
+  let listenings = 0;
+
+  beforeAll(async () => {
+    env = await isolatedEnvironment();
+    const target = new URL(env.env['DATABASE_URL']!);
+    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+    await proxy.start();
+    const proxied = new URL(target);
+    proxied.port = String(proxy.port);
+    notifier = new Client({ connectionString: env.env['DATABASE_URL'] });
+    await notifier.connect();
+    listener = new PgListener({ DATABASE_URL: proxied.toString(), PG_LISTEN_HEARTBEAT_MS: HEARTBEAT_MS } as WorkerConfig);
+    listener.subscribe('pg_listener_test', (payload) => received.push(payload));
+    listener.onListening(() => (listenings += 1));
+    listener.onApplicationBootstrap();
+    await until(() => listener.listeningSince !== null, 'the first connection');
+  });
+
+  afterAll(async () => {
+    await listener?.beforeApplicationShutdown();
+    await notifier?.end();
+    await proxy?.cut();
+    await env?.drop();
+  });
+
+  /** Notifies `payload` and waits until the listener's subscriber has it. */
+  const roundTrip = async (payload: string): Promise<void> => {
+    await notifier.query(`SELECT pg_notify('pg_listener_test', $1)`, [payload]);
+    await until(() => received.includes(payload), `notification ${payload}`);
+  };
+
+  const listenBackends = async (): Promise<number[]> =>
+    (
+      await notifier.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'worker:listen'`,
+      )
+    ).rows.map((row) => row.pid);
+
+  it('delivers notifications; heartbeats keep confirming, never ahead of the clock', async () => {
+    expect(listenings).toBe(1);
+    await roundTrip('one');
+    const since = listener.listeningSince!;
+    const before = performance.now();
+    await sleep(5 * HEARTBEAT_MS);
+    const confirmed = listener.confirmedUpTo!;
+    expect(confirmed).toBeGreaterThan(before); // a heartbeat sent after `before` came back
+    expect(confirmed).toBeLessThanOrEqual(performance.now());
+    expect(listener.listeningSince).toBe(since);
+    expect(() => listener.subscribe('late_channel', () => undefined)).toThrow(/before the application starts/);
+  });
+
+  it('a killed connection is replaced: a new listening time, onListening again, notifications flow again', async () => {
+    const [pid] = await listenBackends();
+    const since = listener.listeningSince!;
+    await notifier.query(`SELECT pg_terminate_backend($1)`, [pid]);
+    await until(() => listener.listeningSince !== null && listener.listeningSince > since, 'a new connection');
+    expect(listenings).toBe(2);
+    expect(await listenBackends()).not.toContain(pid);
+    await roundTrip('after-kill');
+  });
+
+  it('a connection that goes silent (no FIN) is given up after five unanswered heartbeats and replaced', async () => {
+    await roundTrip('before-freeze');
+    const [frozenPid] = await listenBackends();
+    const since = listener.listeningSince!;
+    const frozenAt = performance.now();
+    proxy.freeze();
+    // Meanwhile nothing vouches for the silent connection past the moment it froze.
+    await sleep(2 * HEARTBEAT_MS);
+    const confirmedWhileFrozen = listener.confirmedUpTo;
+    expect(confirmedWhileFrozen === null || confirmedWhileFrozen <= frozenAt).toBe(true);
+    await until(() => listener.listeningSince !== null && listener.listeningSince > since, 'a replacement connection');
+    const gaveUpAfter = listener.listeningSince! - frozenAt;
+    expect(gaveUpAfter).toBeGreaterThanOrEqual(4 * HEARTBEAT_MS);
+    expect(gaveUpAfter).toBeLessThan(40 * HEARTBEAT_MS);
+    expect(listenings).toBe(3);
+    await roundTrip('after-freeze');
+    // Postgres still holds the silent connection's backend (it saw no FIN either); end it, as TCP keepalive would.
+    await notifier.query(`SELECT pg_terminate_backend($1)`, [frozenPid]);
+  });
+
+  it('after shutdown it does not reconnect', async () => {
+    await listener.beforeApplicationShutdown();
+    expect(listener.listeningSince).toBeNull();
+    await sleep(1200);
+    expect(await listenBackends()).toEqual([]);
+  });
+});
