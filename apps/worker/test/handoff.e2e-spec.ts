@@ -2,22 +2,21 @@ import { request, waitFor } from '@chatbot/testing';
 import { FRESH_MS } from '../src/webhooks/delivery-handoff';
 import { PipelineFixture, lead } from './pipeline-fixture';
 
-const SLOW_MS = 3000;
 const ref = (n: number) => ({ agent_id: 'agent_1', conversation_id: `conv_${n}`, user_id: `user_${n}` });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Fan-out hands the webhook row it read to the delivery of the same process; change notifications (a trigger on
- * business.webhooks, the worker's LISTEN connection) say when that row went stale. One delivery slot and a receiver
- * that holds a request for SLOW_MS make deliveries wait behind it, longer or shorter than FRESH_MS. The relay is woken
- * by LISTEN only here (polling every 60 s), so every delivery also shows the shared LISTEN connection at work.
+ * business.webhooks, the worker's LISTEN connection) say when that row went stale. One delivery slot, held by a
+ * request the receiver answers only when the test says so, makes deliveries wait behind it, longer or shorter than
+ * FRESH_MS. The relay is woken by LISTEN only here (polling every 60 s), so every delivery also shows the shared
+ * LISTEN connection at work.
  */
 describe('webhook pipeline: handed-over contexts and webhook changes (real Postgres, Redis, worker)', () => {
   let f: PipelineFixture;
 
   beforeAll(async () => {
     f = await PipelineFixture.start({ WEBHOOK_DELIVERY_CONCURRENCY: '1', WEBHOOK_ENDPOINT_CONCURRENCY: '1', OUTBOX_POLL_INTERVAL_MS: '60000' });
-    f.receiver.respond((r) => (r.path === '/slow' ? { status: 200, delayMs: SLOW_MS } : { status: 200 }));
   });
 
   afterAll(async () => {
@@ -42,13 +41,21 @@ describe('webhook pipeline: handed-over contexts and webhook changes (real Postg
       { timeoutMs: 10000, what: `fan-out of ${eventId}` },
     );
 
-  /** A delivery that occupies the only slot for SLOW_MS; resolves when the receiver has it (the slot is busy from then). */
-  const occupySlot = async (tenantId: string, n: number): Promise<number> => {
+  /**
+   * A delivery that holds the only slot until `release()` (the receiver answers it then); resolves once the receiver
+   * has the request, i.e. from when the slot is busy.
+   */
+  const occupySlot = async (tenantId: string, n: number): Promise<{ busySince: number; release: () => void }> => {
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    f.receiver.respond((r) => (r.path === '/slow' ? { status: 200, until: released } : { status: 200 }));
     const already = f.receiver.on('/slow').length;
     await f.produce(tenantId, 'conversation_started', { ...ref(n), origin: 'web-chat' });
     await waitFor(() => f.receiver.on('/slow').length === already + 1, { timeoutMs: 10000, what: 'the slow delivery' });
-    return Date.now();
+    return { busySince: Date.now(), release };
   };
+  /** Until `ms` have passed since `since`. */
+  const sleepUntil = (since: number, ms: number) => sleep(Math.max(0, since + ms - Date.now()));
 
   it('a delivery waiting longer than FRESH_MS uses the handed-over row; a changed or deleted webhook is read afresh at once', async () => {
     const t = await f.tenants.create();
@@ -58,20 +65,21 @@ describe('webhook pipeline: handed-over contexts and webhook changes (real Postg
     const deleted = await f.createWebhook(t.apiKey, { event_type: 'ticket_created', webhook_url: f.receiver.url('/deleted') });
     const before = await handoffs();
 
-    const busySince = await occupySlot(t.tenantId, 1);
-    const kept = await f.produce(t.tenantId, 'lead_captured', lead(1)); // waits ~SLOW_MS > FRESH_MS
+    const { busySince, release } = await occupySlot(t.tenantId, 1);
+    const kept = await f.produce(t.tenantId, 'lead_captured', lead(1)); // will wait longer than FRESH_MS
     await fannedOut(kept.id);
-    await sleep(SLOW_MS / 2 - (Date.now() - busySince));
+    await sleepUntil(busySince, FRESH_MS + 300);
+    const producedAt = Date.now();
     const message = await f.produce(t.tenantId, 'message_sent', { ...ref(2), message_id: 'm2', from: 'bot', type: 'text', text: 'hi' });
     const ticket = await f.produce(t.tenantId, 'ticket_created', { ...ref(3), ticket_id: 't3', state: 'requested_chat', reason: null });
     await fannedOut(message.id);
     await fannedOut(ticket.id);
     expect((await f.api$('PUT', `/${changed.id}`, t.apiKey, { webhook_url: f.receiver.url('/changed-new') })).status).toBe(200);
     expect((await f.api$('DELETE', `/${deleted.id}`, t.apiKey)).status).toBe(200);
-    // The slot is still busy: these two contexts will be younger than FRESH_MS when their deliveries take them, so
-    // only the notifications can tell them apart from fresh ones.
-    expect(Date.now() - busySince).toBeLessThan(SLOW_MS - 300);
-    expect(SLOW_MS / 2 + 300).toBeLessThan(FRESH_MS);
+    // Released now, these two contexts are younger than FRESH_MS when their deliveries take them: without the
+    // notifications they would be used as they were read.
+    expect(Date.now() - producedAt).toBeLessThan(FRESH_MS - 500);
+    release();
 
     await waitFor(() => f.receiver.on('/kept').length === 1 && f.receiver.on('/changed-new').length === 1, {
       timeoutMs: 15000,
@@ -82,7 +90,7 @@ describe('webhook pipeline: handed-over contexts and webhook changes (real Postg
     expect(f.receiver.on('/deleted')).toHaveLength(0);
     expect(JSON.parse(f.receiver.on('/kept')[0]!.body)).toMatchObject({ id: kept.id });
     expect(JSON.parse(f.receiver.on('/changed-new')[0]!.body)).toMatchObject({ id: message.id });
-    expect(f.receiver.on('/kept')[0]!.at - busySince).toBeGreaterThan(FRESH_MS); // it did wait that long
+    expect(f.receiver.on('/kept')[0]!.at - busySince).toBeGreaterThan(FRESH_MS + 300); // it did wait that long
     // The slow delivery's own and the kept one were handed over; the changed and the deleted webhook's were read.
     expect(delta(before, await handoffs())).toEqual({ used: 2, missing: 0, changed: 2, expired: 0 });
   });
@@ -93,7 +101,7 @@ describe('webhook pipeline: handed-over contexts and webhook changes (real Postg
     await f.createWebhook(t.apiKey, { event_type: 'lead_captured', webhook_url: f.receiver.url('/after-reconnect') });
     const before = await handoffs();
 
-    await occupySlot(t.tenantId, 4);
+    const { busySince, release } = await occupySlot(t.tenantId, 4);
     const event = await f.produce(t.tenantId, 'lead_captured', lead(4));
     await fannedOut(event.id);
     const backends = async () =>
@@ -106,6 +114,8 @@ describe('webhook pipeline: handed-over contexts and webhook changes (real Postg
     expect(pid).toBeDefined();
     await f.db.query(`SELECT pg_terminate_backend($1)`, [pid]);
     await waitFor(async () => (await backends()).some((other) => other !== pid), { timeoutMs: 10000, what: 'a new LISTEN connection' });
+    await sleepUntil(busySince, FRESH_MS + 300);
+    release();
 
     await waitFor(() => f.receiver.on('/after-reconnect').length === 1, { timeoutMs: 15000, what: 'the waiting delivery' });
     // Changes committed while no connection listened would have been missed: the older-than-FRESH_MS row was re-read.

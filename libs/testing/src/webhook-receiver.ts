@@ -14,6 +14,8 @@ export interface ScriptedResponse {
   headers?: Record<string, string>;
   body?: string;
   delayMs?: number;
+  /** The response waits for this too (a test holds a request open until it says so). */
+  until?: Promise<unknown>;
 }
 
 export type ResponseScript = (request: ReceivedRequest, index: number) => ScriptedResponse;
@@ -46,8 +48,9 @@ export class WebhookReceiver {
           res.writeHead(answer.status, answer.headers ?? {});
           res.end(answer.body ?? '');
         };
-        if (answer.delayMs) setTimeout(send, answer.delayMs);
-        else send();
+        const delayed = () => (answer.delayMs ? setTimeout(send, answer.delayMs) : send());
+        if (answer.until) void answer.until.then(delayed, delayed);
+        else delayed();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
