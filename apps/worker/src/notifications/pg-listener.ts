@@ -48,6 +48,7 @@ export class PgListener implements NotificationFeed, OnApplicationBootstrap, Bef
   private retryTimer: NodeJS.Timeout | undefined;
   /** Delay before the next connection attempt: doubles after each failed one, back to the first after a success. */
   private retryMs = FIRST_RETRY_MS;
+  private started = false;
   private stopped = false;
   private _listeningSince: number | null = null;
   private _confirmedUpTo: number | null = null;
@@ -65,7 +66,7 @@ export class PgListener implements NotificationFeed, OnApplicationBootstrap, Bef
   /** `handler` gets the payload of every notification on `channel` (a lower-case SQL identifier). */
   subscribe(channel: string, handler: (payload: string) => void): void {
     if (!CHANNEL_NAME.test(channel)) throw new Error(`not a channel name: ${channel}`);
-    if (this.client) throw new Error('PgListener: subscribe before the application starts');
+    if (this.started) throw new Error('PgListener: subscribe before the application starts');
     this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), handler]);
   }
 
@@ -75,6 +76,7 @@ export class PgListener implements NotificationFeed, OnApplicationBootstrap, Bef
   }
 
   onApplicationBootstrap(): void {
+    this.started = true;
     if (this.handlers.size > 0) void this.connect();
   }
 
