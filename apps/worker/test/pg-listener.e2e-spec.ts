@@ -1,20 +1,10 @@
-import { type IsolatedEnvironment, TcpProxy, isolatedEnvironment } from '@chatbot/testing';
+import { type IsolatedEnvironment, TcpProxy, isolatedEnvironment, waitFor } from '@chatbot/testing';
 import { Client } from 'pg';
 import type { WorkerConfig } from '../src/config/worker.config';
 import { PgListener } from '../src/notifications/pg-listener';
 
 const HEARTBEAT_MS = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(probe: () => T | undefined | null | false, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /**
  * The worker's shared LISTEN connection against real Postgres, through a loopback TCP proxy: it delivers, proves it
@@ -41,7 +31,7 @@ describe('PgListener (real Postgres)', () => {
     listener.subscribe('pg_listener_test', (payload) => received.push(payload));
     listener.onListening(() => (listenings += 1));
     listener.onApplicationBootstrap();
-    await until(() => listener.listeningSince !== null, 'the first connection');
+    await waitFor(() => listener.listeningSince !== null, { intervalMs: 10, what: 'the first connection' });
   });
 
   afterAll(async () => {
@@ -54,7 +44,7 @@ describe('PgListener (real Postgres)', () => {
   /** Notifies `payload` and waits until the listener's subscriber has it. */
   const roundTrip = async (payload: string): Promise<void> => {
     await notifier.query(`SELECT pg_notify('pg_listener_test', $1)`, [payload]);
-    await until(() => received.includes(payload), `notification ${payload}`);
+    await waitFor(() => received.includes(payload), { intervalMs: 10, what: `notification ${payload}` });
   };
 
   const listenBackends = async (): Promise<number[]> =>
@@ -81,7 +71,7 @@ describe('PgListener (real Postgres)', () => {
     const [pid] = await listenBackends();
     const since = listener.listeningSince!;
     await notifier.query(`SELECT pg_terminate_backend($1)`, [pid]);
-    await until(() => listener.listeningSince !== null && listener.listeningSince > since, 'a new connection');
+    await waitFor(() => listener.listeningSince !== null && listener.listeningSince > since, { intervalMs: 10, what: 'a new connection' });
     expect(listenings).toBe(2);
     expect(await listenBackends()).not.toContain(pid);
     await roundTrip('after-kill');
@@ -97,7 +87,7 @@ describe('PgListener (real Postgres)', () => {
     await sleep(2 * HEARTBEAT_MS);
     const confirmedWhileFrozen = listener.confirmedUpTo;
     expect(confirmedWhileFrozen === null || confirmedWhileFrozen <= frozenAt).toBe(true);
-    await until(() => listener.listeningSince !== null && listener.listeningSince > since, 'a replacement connection');
+    await waitFor(() => listener.listeningSince !== null && listener.listeningSince > since, { intervalMs: 10, what: 'a replacement connection' });
     const gaveUpAfter = listener.listeningSince! - frozenAt;
     expect(gaveUpAfter).toBeGreaterThanOrEqual(4 * HEARTBEAT_MS);
     expect(gaveUpAfter).toBeLessThan(40 * HEARTBEAT_MS);

@@ -83,9 +83,7 @@ export class PgListener implements NotificationFeed, OnApplicationBootstrap, Bef
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    const client = this.client;
-    this.lost(client);
-    await client?.end().catch(() => undefined);
+    await this.lost(this.client);
   }
 
   private async connect(): Promise<void> {
@@ -103,8 +101,8 @@ export class PgListener implements NotificationFeed, OnApplicationBootstrap, Bef
       if (msg.channel === this.heartbeatChannel) return this.heartbeatArrived(msg.payload ?? '');
       for (const handler of this.handlers.get(msg.channel) ?? []) handler(msg.payload ?? '');
     });
-    client.on('error', () => this.lost(client));
-    client.on('end', () => this.lost(client));
+    client.on('error', () => void this.lost(client));
+    client.on('end', () => void this.lost(client));
     try {
       await client.connect();
       for (const channel of [...this.handlers.keys(), this.heartbeatChannel]) await client.query(`LISTEN ${channel}`);
@@ -117,7 +115,7 @@ export class PgListener implements NotificationFeed, OnApplicationBootstrap, Bef
       this.heartbeatTimer.unref();
       for (const handler of this.listeningHandlers) handler();
     } catch {
-      this.lost(client);
+      void this.lost(client);
     }
   }
 
@@ -125,12 +123,12 @@ export class PgListener implements NotificationFeed, OnApplicationBootstrap, Bef
   private beat(client: Client): void {
     const now = performance.now();
     if (this.heartbeat !== null) {
-      if (now - this.heartbeat.sentAt > HEARTBEAT_TIMEOUTS * this.config.PG_LISTEN_HEARTBEAT_MS) this.lost(client);
+      if (now - this.heartbeat.sentAt > HEARTBEAT_TIMEOUTS * this.config.PG_LISTEN_HEARTBEAT_MS) void this.lost(client);
       return;
     }
     const seq = String(++this.heartbeatSeq);
     this.heartbeat = { seq, sentAt: now };
-    client.query(`NOTIFY ${this.heartbeatChannel}, '${seq}'`).catch(() => this.lost(client));
+    client.query(`NOTIFY ${this.heartbeatChannel}, '${seq}'`).catch(() => void this.lost(client));
   }
 
   private heartbeatArrived(payload: string): void {
@@ -139,20 +137,21 @@ export class PgListener implements NotificationFeed, OnApplicationBootstrap, Bef
     this.heartbeat = null;
   }
 
-  /** Forgets `client` (if it is the current one) and schedules its replacement. */
-  private lost(client: Client | undefined): void {
-    if (!client || this.client !== client) return;
+  /** Forgets `client` (if it is the current one), schedules its replacement unless stopping; resolves once it is closed. */
+  private lost(client: Client | undefined): Promise<void> {
+    if (!client || this.client !== client) return Promise.resolve();
     this.client = undefined;
     this._listeningSince = null;
     this._confirmedUpTo = null;
     this.heartbeat = null;
     clearInterval(this.heartbeatTimer);
     // Ends a connection that is still open (a heartbeat timed out, LISTEN failed); the socket may be gone already.
-    client.end().catch(() => undefined);
-    if (this.stopped) return;
+    const closed = client.end().catch(() => undefined);
+    if (this.stopped) return closed;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
     this.retryTimer.unref();
     this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+    return closed;
   }
 }
