@@ -17,6 +17,8 @@ describe('PgListener (real Postgres)', () => {
   let listener: PgListener;
   const received: string[] = [];
   let listenings = 0;
+  let proxiedDatabaseUrl = '';
+  const proxiedUrl = (): string => proxiedDatabaseUrl;
 
   beforeAll(async () => {
     env = await isolatedEnvironment();
@@ -25,9 +27,10 @@ describe('PgListener (real Postgres)', () => {
     await proxy.start();
     const proxied = new URL(target);
     proxied.port = String(proxy.port);
+    proxiedDatabaseUrl = proxied.toString();
     notifier = new Client({ connectionString: env.env['DATABASE_URL'] });
     await notifier.connect();
-    listener = new PgListener({ DATABASE_URL: proxied.toString(), PG_LISTEN_HEARTBEAT_MS: HEARTBEAT_MS } as WorkerConfig);
+    listener = new PgListener({ DATABASE_URL: proxiedUrl(), PG_LISTEN_HEARTBEAT_MS: HEARTBEAT_MS } as WorkerConfig);
     listener.subscribe('pg_listener_test', (payload) => received.push(payload));
     listener.onListening(() => (listenings += 1));
     listener.onApplicationBootstrap();
@@ -95,6 +98,25 @@ describe('PgListener (real Postgres)', () => {
     await roundTrip('after-freeze');
     // Postgres still holds the silent connection's backend (it saw no FIN either); end it, as TCP keepalive would.
     await notifier.query(`SELECT pg_terminate_backend($1)`, [frozenPid]);
+  });
+
+  it('shutdown waits at most the close bound for a silent connection with no query running (pg alone would wait for a FIN forever)', async () => {
+    // A heartbeat interval longer than the test: no heartbeat is in flight, so pg's end() would wait for a FIN forever.
+    const idle = new PgListener({ DATABASE_URL: proxiedUrl(), PG_LISTEN_HEARTBEAT_MS: 600_000 } as WorkerConfig);
+    idle.subscribe('pg_listener_idle', () => undefined);
+    idle.onApplicationBootstrap();
+    await waitFor(() => idle.listeningSince !== null, { intervalMs: 10, what: 'the idle listener' });
+    const before = new Set(await listenBackends());
+    proxy.freeze();
+    const started = performance.now();
+    await idle.beforeApplicationShutdown();
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(1500); // it did try to close politely first
+    expect(took).toBeLessThan(5000);
+    expect(idle.listeningSince).toBeNull();
+    // Postgres never saw a FIN through the frozen proxy; end its backends (the main listener's too: it was frozen as well).
+    for (const pid of before) await notifier.query(`SELECT pg_terminate_backend($1)`, [pid]);
+    await waitFor(async () => (await listenBackends()).length === 1, { intervalMs: 20, what: "the main listener's replacement" });
   });
 
   it('after shutdown it does not reconnect', async () => {

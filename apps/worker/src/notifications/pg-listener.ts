@@ -9,6 +9,8 @@ const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 10_000;
 /** A heartbeat unanswered for this many intervals replaces the connection. */
 const HEARTBEAT_TIMEOUTS = 5;
+/** A connection given up gets this long to close politely (Terminate, FIN answered); then its socket is destroyed. */
+const CLOSE_TIMEOUT_MS = 2000;
 
 /** What a consumer may rely on about the notifications it has seen (times are `performance.now()` of this process). */
 export interface NotificationFeed {
@@ -145,8 +147,7 @@ export class PgListener implements NotificationFeed, OnApplicationBootstrap, Bef
     this._confirmedUpTo = null;
     this.heartbeat = null;
     clearInterval(this.heartbeatTimer);
-    // Ends a connection that is still open (a heartbeat timed out, LISTEN failed); the socket may be gone already.
-    const closed = client.end().catch(() => undefined);
+    const closed = closeWithin(client, CLOSE_TIMEOUT_MS);
     if (this.stopped) return closed;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
@@ -154,4 +155,26 @@ export class PgListener implements NotificationFeed, OnApplicationBootstrap, Bef
     this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
     return closed;
   }
+}
+
+/**
+ * Ends a connection that may still be open (a heartbeat timed out, LISTEN failed, shutdown); the socket may be gone
+ * already. pg's `end()` waits for the server's FIN, which a half-open connection never sends (pg destroys the socket
+ * itself only while a query is running): after `ms` the socket is destroyed, so neither shutdown nor the socket waits
+ * for TCP keepalive.
+ */
+function closeWithin(client: Client, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      client.connection.stream.destroy();
+      resolve();
+    }, ms);
+    void client
+      .end()
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+  });
 }
