@@ -93,16 +93,31 @@ function procCpuMs(pid) {
   return ticks === null ? null : (ticks * 1000) / CLK_TCK;
 }
 
-/** Idle and total ticks of the whole machine (all cores), from /proc/stat: busy share = 1 - Δidle / Δtotal. */
+/**
+ * Idle, steal and total ticks of the whole machine (all cores), from /proc/stat. On a VM, steal is time the host gave
+ * to someone else while this machine wanted to run: neither ours nor idle (see `machineShares`).
+ */
 function machineCpu() {
   try {
     const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
     const idle = line[3] + (line[4] || 0);
+    const steal = line[7] || 0;
     const total = line.slice(0, 8).reduce((a, b) => a + b, 0);
-    return { idle, total };
+    return { idle, steal, total };
   } catch {
     return null;
   }
+}
+
+/**
+ * Between two `machineCpu()` samples: `busy` = share of the machine's cores that ran processes (steal excluded, so it
+ * compares with per-process CPU read from /proc), `steal` = share the host took. NaN when a sample is missing.
+ */
+function machineShares(a, b) {
+  if (!a || !b || b.total === a.total) return { busy: NaN, steal: NaN };
+  const total = b.total - a.total;
+  const steal = (b.steal - a.steal) / total;
+  return { busy: 1 - (b.idle - a.idle) / total - steal, steal };
 }
 
 /** Pids of the processes whose command name is `comm` (e.g. redis-server, shared with the rest of the machine). */
@@ -274,6 +289,7 @@ module.exports = {
   cpuSeconds,
   procCpuMs,
   machineCpu,
+  machineShares,
   pidsNamed,
   tail,
   ChildProcesses,
