@@ -17,8 +17,8 @@ describe('PgListener (real Postgres)', () => {
   let listener: PgListener;
   const received: string[] = [];
   let listenings = 0;
-  let proxiedDatabaseUrl = '';
-  const proxiedUrl = (): string => proxiedDatabaseUrl;
+  /** DATABASE_URL through the proxy. */
+  let proxiedUrl = '';
 
   beforeAll(async () => {
     env = await isolatedEnvironment();
@@ -27,10 +27,10 @@ describe('PgListener (real Postgres)', () => {
     await proxy.start();
     const proxied = new URL(target);
     proxied.port = String(proxy.port);
-    proxiedDatabaseUrl = proxied.toString();
+    proxiedUrl = proxied.toString();
     notifier = new Client({ connectionString: env.env['DATABASE_URL'] });
     await notifier.connect();
-    listener = new PgListener({ DATABASE_URL: proxiedUrl(), PG_LISTEN_HEARTBEAT_MS: HEARTBEAT_MS } as WorkerConfig);
+    listener = new PgListener({ DATABASE_URL: proxiedUrl, PG_LISTEN_HEARTBEAT_MS: HEARTBEAT_MS } as WorkerConfig);
     listener.subscribe('pg_listener_test', (payload) => received.push(payload));
     listener.onListening(() => (listenings += 1));
     listener.onApplicationBootstrap();
@@ -102,7 +102,7 @@ describe('PgListener (real Postgres)', () => {
 
   it('shutdown waits at most the close bound for a silent connection with no query running (pg alone would wait for a FIN forever)', async () => {
     // A heartbeat interval longer than the test: no heartbeat is in flight, so pg's end() would wait for a FIN forever.
-    const idle = new PgListener({ DATABASE_URL: proxiedUrl(), PG_LISTEN_HEARTBEAT_MS: 600_000 } as WorkerConfig);
+    const idle = new PgListener({ DATABASE_URL: proxiedUrl, PG_LISTEN_HEARTBEAT_MS: 600_000 } as WorkerConfig);
     idle.subscribe('pg_listener_idle', () => undefined);
     idle.onApplicationBootstrap();
     await waitFor(() => idle.listeningSince !== null, { intervalMs: 10, what: 'the idle listener' });
