@@ -129,6 +129,18 @@ describe('sendWebhook (against a local server)', () => {
     expect(took).toBeLessThan(1500);
   });
 
+  it('bounds the connection phase too (a name that never resolves)', async () => {
+    const hanging = createGuardedDispatcher({ enabled: true, allowlist: [] }, { resolve: () => new Promise(() => undefined) });
+    try {
+      const started = Date.now();
+      const result = await sendWebhook(hanging, { url: 'http://never-resolves.example/hook', method: 'POST', headers: {}, body: '{}', timeoutMs: 300, maxResponseBytes: 10 });
+      expect(result).toMatchObject({ status: null, errorOutcome: 'retry', error: 'timeout: no response within 300 ms' });
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      await hanging.destroy();
+    }
+  });
+
   it('times out a body that never ends but keeps the status', async () => {
     handler = (_req, res) => {
       res.writeHead(200);
@@ -138,6 +150,24 @@ describe('sendWebhook (against a local server)', () => {
     expect(result.status).toBe(200);
     expect(result.body).toBe('partial');
     expect(result.error).toMatch(/reading the response body failed: timeout/);
+  });
+
+  it('keeps the status and what arrived when the connection drops mid-body', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('partial', () => res.socket?.destroy());
+    };
+    const result = await send({});
+    expect(result.status).toBe(200);
+    expect(result.body).toBe('partial');
+    expect(result.error).toMatch(/^reading the response body failed: /);
+    expect(result.error).not.toMatch(/timeout/);
+  });
+
+  it('reads an empty body when the cap is zero, and an ordinary answer afterwards on the same dispatcher', async () => {
+    handler = (_req, res) => res.end('ignored');
+    expect(await send({ maxResponseBytes: 0 })).toMatchObject({ status: 200, body: '', error: null });
+    expect(await send({})).toMatchObject({ status: 200, body: 'ignored', error: null });
   });
 
   it('reports a refused connection as retryable', async () => {

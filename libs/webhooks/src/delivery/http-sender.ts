@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { classifyError } from './delivery-outcome';
 
 /** One HTTP attempt of a delivery. */
@@ -48,69 +48,139 @@ function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<str
   return flat;
 }
 
-/**
- * Reads at most `maxBytes` of the body as UTF-8 and drops the rest (destroying the stream closes the connection).
- * What was read before a failure is kept.
- */
-async function readCapped(
-  body: Dispatcher.ResponseData['body'],
-  maxBytes: number,
-): Promise<{ text: string; error: unknown }> {
-  const decoder = new TextDecoder('utf-8');
-  let text = '';
-  let remaining = Math.max(0, maxBytes);
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      const part = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
-      // stream: true keeps an incomplete trailing character out of the text instead of a replacement character.
-      text += decoder.decode(part, { stream: true });
-      remaining -= part.length;
-      if (remaining === 0) break;
-    }
-    return { text, error: null };
-  } catch (err) {
-    return { text, error: err };
-  } finally {
-    if (!body.destroyed) body.destroy();
-  }
-}
-
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Abort reason once the body cap is reached: the response is complete as far as we are concerned. */
+const BODY_CAPPED = new Error('response body cap reached');
+
+type Collected = { status: number | null; headers: Dispatcher.ResponseData['headers']; body: string; error: unknown; timedOut: boolean };
+
+/**
+ * Collects one response for sendWebhook straight from undici's dispatch callbacks (no response stream, no abort
+ * signal: at saturation they cost about as much client CPU as the rest of the request). It keeps at most `maxBytes`
+ * of the body and then aborts the request (which closes the connection); `settle` is called exactly once.
+ */
+class CappedResponse implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  /** Set when the caller gave up (timeout) before undici handed over the request's controller. */
+  private abortReason: Error | null = null;
+  private status: number | null = null;
+  private headers: Dispatcher.ResponseData['headers'] = {};
+  private readonly chunks: Buffer[] = [];
+  private remaining: number;
+  private settled = false;
+  private timedOut = false;
+
+  constructor(
+    maxBytes: number,
+    private readonly settle: (collected: Collected) => void,
+  ) {
+    this.remaining = Math.max(0, maxBytes);
+  }
+
+  /** The attempt's time is up: whatever arrived so far is the result. */
+  timeOut(timeoutMs: number): void {
+    if (this.settled) return;
+    this.timedOut = true;
+    this.abort(new Error(`timeout after ${timeoutMs} ms`));
+  }
+
+  /** Stops waiting with `reason` (the request is aborted now, or as soon as it starts). */
+  private abort(reason: Error): void {
+    this.finish(reason);
+    if (this.controller) this.controller.abort(reason);
+    else this.abortReason = reason;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abortReason) controller.abort(this.abortReason);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Dispatcher.ResponseData['headers']): void {
+    if (statusCode < 200) return; // 1xx informational: the real response follows
+    this.status = statusCode;
+    this.headers = headers;
+    if (this.remaining === 0) this.abort(BODY_CAPPED);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    const part = chunk.length > this.remaining ? chunk.subarray(0, this.remaining) : chunk;
+    this.chunks.push(part);
+    this.remaining -= part.length;
+    if (this.remaining === 0) this.abort(BODY_CAPPED);
+  }
+
+  onResponseEnd(): void {
+    this.finish(null);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.finish(error);
+  }
+
+  /** The request could not even be dispatched (bad URL, bad header value). */
+  fail(error: unknown): void {
+    this.finish(error);
+  }
+
+  private finish(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    // A character cut by the cap is left out (streaming decode without the final flush), not replaced.
+    const body = this.chunks.length === 0 ? '' : new TextDecoder('utf-8').decode(Buffer.concat(this.chunks), { stream: true });
+    this.settle({ status: this.status, headers: this.headers, body, error: error === BODY_CAPPED ? null : error, timedOut: this.timedOut });
+  }
+}
+
 /**
  * Sends one webhook request with undici through `dispatcher` (normally the SSRF-guarded one). Redirects are not
- * followed (undici's request() only follows them through the redirect interceptor, which is not used here). Never
- * throws: a failure comes back as `status: null` with `error` and `errorOutcome`.
+ * followed (a plain dispatch never follows them). Never throws: a failure comes back as `status: null` with `error`
+ * and `errorOutcome`; a response whose body could not be read to the end keeps its status, with `error` set.
  */
 export async function sendWebhook(dispatcher: Dispatcher, req: SendRequest): Promise<SendResult> {
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
-  const signal = AbortSignal.timeout(req.timeoutMs);
-  let response: Dispatcher.ResponseData;
-  try {
-    response = await request(req.url, {
-      dispatcher,
-      method: req.method,
-      headers: requestHeaders(req),
-      body: req.method === 'GET' ? null : req.body,
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs,
-      signal,
-    });
-  } catch (err) {
-    const { outcome, message } = signal.aborted
+  let timer: NodeJS.Timeout | undefined;
+  const { status, headers, body, error, timedOut } = await new Promise<Collected>(
+    (resolve) => {
+      const handler = new CappedResponse(req.maxResponseBytes, resolve);
+      // One bound on the whole attempt: connect, headers and body.
+      timer = setTimeout(() => handler.timeOut(req.timeoutMs), req.timeoutMs);
+      try {
+        const url = new URL(req.url);
+        dispatcher.dispatch(
+          {
+            origin: url.origin,
+            path: `${url.pathname}${url.search}`,
+            method: req.method,
+            headers: requestHeaders(req),
+            body: req.method === 'GET' ? null : req.body,
+            headersTimeout: req.timeoutMs,
+            bodyTimeout: req.timeoutMs,
+          },
+          handler,
+        );
+      } catch (err) {
+        handler.fail(err);
+      }
+    },
+  );
+  clearTimeout(timer);
+  if (status === null) {
+    const { outcome: errorOutcome, message } = timedOut
       ? { outcome: 'retry' as const, message: `timeout: no response within ${req.timeoutMs} ms` }
-      : classifyError(err);
-    return { status: null, headers: {}, body: '', durationMs: elapsed(), error: message, errorOutcome: outcome };
+      : classifyError(error);
+    return { status: null, headers: {}, body: '', durationMs: elapsed(), error: message, errorOutcome };
   }
-  const { text, error } = await readCapped(response.body, req.maxResponseBytes);
-  const readError = signal.aborted ? `timeout after ${req.timeoutMs} ms` : errorMessage(error);
+  const readError = timedOut ? `timeout after ${req.timeoutMs} ms` : errorMessage(error);
   return {
-    status: response.statusCode,
-    headers: flattenHeaders(response.headers),
-    body: text,
+    status,
+    headers: flattenHeaders(headers),
+    body,
     durationMs: elapsed(),
     error: error === null ? null : `reading the response body failed: ${readError}`,
   };
