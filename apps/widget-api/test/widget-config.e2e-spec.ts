@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type EventEnvelope, type ProjectionEventType, QUEUES, TypedQueue, jobIds } from '@chatbot/events';
 import { type RunningService, request, startService, testEnv, waitFor } from '@chatbot/testing';
+import { Redis } from 'ioredis';
 import { widgetApiDefinition } from '../src/app.definition';
 
 /**
@@ -13,9 +14,11 @@ describe('GET /api/widget/config (real Postgres + Redis + BullMQ)', () => {
   let a: RunningService;
   let b: RunningService;
   let queue: TypedQueue<typeof QUEUES.widgetProjection>;
+  let redis: Redis;
 
   beforeAll(async () => {
     const env = testEnv();
+    redis = new Redis(env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
     queue = new TypedQueue(QUEUES.widgetProjection, { REDIS_URL: env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: env['REDIS_PREFIX'] ?? 'cb' });
     a = await startService(widgetApiDefinition, { env: { WIDGET_CONFIG_RATE_LIMIT: '1000' } });
     // Second instance: a low rate limit (the 429 test) and a long memory TTL (only invalidation can refresh it).
@@ -25,7 +28,14 @@ describe('GET /api/widget/config (real Postgres + Redis + BullMQ)', () => {
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
     await queue?.close();
+    redis?.disconnect();
   });
+
+  /** The limiter counts in fixed one-minute windows: a test that counts on its hits adding up starts well inside one. */
+  const withinOneRateWindow = async (): Promise<void> => {
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 50));
+  };
 
   let ipCounter = 0;
   const newIp = () => `10.9.${Math.floor(++ipCounter / 250)}.${(ipCounter % 250) + 1}`;
@@ -334,6 +344,7 @@ describe('GET /api/widget/config (real Postgres + Redis + BullMQ)', () => {
   it('rate limit per client IP: 429 with Retry-After, other IPs unaffected', async () => {
     const t = await newAgent();
     const ip = newIp();
+    await withinOneRateWindow();
     for (let i = 0; i < 3; i++) expect((await getConfig(b, t, {}, ip)).status).toBe(200);
     const limited = await getConfig(b, t, {}, ip);
     expect(limited.status).toBe(429);
@@ -354,6 +365,7 @@ describe('GET /api/widget/config (real Postgres + Redis + BullMQ)', () => {
     const strict = await startService(widgetApiDefinition, { env: { WIDGET_CONFIG_RATE_LIMIT: '3', TRUST_PROXY: '10.1.2.3' } });
     try {
       const statuses: number[] = [];
+      await withinOneRateWindow();
       for (let i = 0; i < 5; i++) statuses.push((await getConfig(strict, t, {}, newIp())).status);
       expect(statuses.at(-1)).toBe(429);
       expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(3);
@@ -365,11 +377,15 @@ describe('GET /api/widget/config (real Postgres + Redis + BullMQ)', () => {
   it('the rate limit is shared through Redis: another instance learns the count', async () => {
     const t = await newAgent();
     const ip = newIp();
-    // 3 requests on a (limit 1000) are pushed to Redis within one sync interval; b (limit 3) then sees the total.
+    await withinOneRateWindow();
+    const sharedCount = async (): Promise<number> =>
+      Number((await redis.get(`${testEnv()['REDIS_PREFIX']}:widget:rl:${Math.floor(Date.now() / 60_000)}:${ip}`)) ?? 0);
+    // 3 requests on a (limit 1000) reach Redis with a's next sync; b (limit 3) then learns the total from its own.
     for (let i = 0; i < 3; i++) expect((await getConfig(a, t, {}, ip)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitFor(async () => (await sharedCount()) === 3, { what: "a's sync of 3 hits" });
     expect((await getConfig(b, t, {}, ip)).status).toBe(200); // b's first hit: its local view is still 0 (+1)
-    await new Promise((resolve) => setTimeout(resolve, 500)); // b's flush reads back the shared total (4)
+    await waitFor(async () => (await sharedCount()) === 4, { what: "b's sync, which reads back the shared total" });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // b handles the reply Redis sent it before ours
     expect((await getConfig(b, t, {}, ip)).status).toBe(429);
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createDataSource } from '@chatbot/database';
 import { EVENTS_ENTITIES, OUTBOX_NOTIFY_CHANNEL, OutboxEventEntity, toEnvelope, writeOutboxEvent } from '@chatbot/events';
+import { waitFor } from '@chatbot/testing';
 import type { DataSource } from 'typeorm';
 
 describe('transactional outbox (real Postgres)', () => {
@@ -32,8 +33,7 @@ describe('transactional outbox (real Postgres)', () => {
     const row = await dataSource.getRepository(OutboxEventEntity).findOneByOrFail({ id: envelope.id });
     expect(row).toMatchObject({ tenantId, eventType: 'conversation_started', aggregateId: 'c1', publishedAt: null, attempts: 0 });
     expect(toEnvelope(row)).toEqual(envelope);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(notified).toContain(envelope.id);
+    await waitFor(() => notified.includes(envelope.id), { what: 'the NOTIFY of the committed event' });
   });
 
   it('a rolled-back change leaves no event and no notification', async () => {

@@ -1,4 +1,4 @@
-import { PrivateRedis, type RunningService, TcpProxy, TestTenants, probeServiceDefinition, request, startService, waitFor } from '@chatbot/testing';
+import { PrivateRedis, type RunningService, TcpProxy, TestTenants, probeCounters, probeServiceDefinition, request, startService, waitFor } from '@chatbot/testing';
 
 interface ErrorBody {
   statusCode: number;
@@ -143,8 +143,9 @@ describe('platform: graceful shutdown', () => {
   it('finishes in-flight requests, then refuses new connections', async () => {
     const service = await startService(probeServiceDefinition);
     const url = service.baseUrl;
+    const started = probeCounters.slowStarted;
     const inFlight = request<{ waited: number }>('GET', `${url}/test-probe/slow?ms=400`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => probeCounters.slowStarted > started, { what: 'the slow request to be in flight' });
     const closing = service.close();
     const res = await inFlight;
     expect(res.status).toBe(200);

@@ -25,6 +25,9 @@ class ProbeEchoDto {
   address?: ProbeAddressDto;
 }
 
+/** Requests the probe's `slow` route has started (a test waits for its request to be in flight). */
+export const probeCounters = { slowStarted: 0 };
+
 /**
  * Routes that exist only in tests, mounted beside a real app, to exercise the platform's global behaviour (guard,
  * capability check, validation pipe, error shape, graceful shutdown) on shapes no product route has yet.
@@ -56,6 +59,7 @@ class ProbeController {
   @Public()
   @Get('slow')
   async slow(@Query('ms') ms = '300'): Promise<{ waited: number }> {
+    probeCounters.slowStarted++;
     const waited = Math.min(Number(ms) || 0, 5000);
     await new Promise((resolve) => setTimeout(resolve, waited));
     return { waited };
