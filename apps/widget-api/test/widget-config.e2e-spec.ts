@@ -3,6 +3,7 @@ import { type EventEnvelope, type ProjectionEventType, QUEUES, TypedQueue, jobId
 import { type RunningService, request, startService, testEnv, waitFor } from '@chatbot/testing';
 import { Redis } from 'ioredis';
 import { widgetApiDefinition } from '../src/app.definition';
+import { rateLimitKey } from '../src/widget-config/ip-rate-limiter';
 
 /**
  * The widget config route end to end: projection events go onto the real `widget-projection` queue (as the worker's
@@ -378,8 +379,7 @@ describe('GET /api/widget/config (real Postgres + Redis + BullMQ)', () => {
     const t = await newAgent();
     const ip = newIp();
     await withinOneRateWindow();
-    const sharedCount = async (): Promise<number> =>
-      Number((await redis.get(`${testEnv()['REDIS_PREFIX']}:widget:rl:${Math.floor(Date.now() / 60_000)}:${ip}`)) ?? 0);
+    const sharedCount = async (): Promise<number> => Number((await redis.get(rateLimitKey(testEnv()['REDIS_PREFIX'] ?? 'cb', ip))) ?? 0);
     // 3 requests on a (limit 1000) reach Redis with a's next sync; b (limit 3) then learns the total from its own.
     for (let i = 0; i < 3; i++) expect((await getConfig(a, t, {}, ip)).status).toBe(200);
     await waitFor(async () => (await sharedCount()) === 3, { what: "a's sync of 3 hits" });

@@ -9,6 +9,11 @@ export const RATE_LIMIT_SYNC_MS = 200;
 /** Above this many tracked IPs in one window the local table starts over (Redis keeps the true counts). */
 const MAX_TRACKED_IPS = 200_000;
 
+/** The Redis key holding every instance's hits of `ip` in the fixed window that contains `now`. */
+export function rateLimitKey(redisPrefix: string, ip: string, now = Date.now()): string {
+  return `${redisPrefix}:widget:rl:${Math.floor(now / WINDOW_MS)}:${ip}`;
+}
+
 interface Counter {
   window: number;
   /** The shared count (all instances) as Redis last answered, our own flushed hits included. */
@@ -93,7 +98,7 @@ export class IpRateLimiter implements OnModuleInit, OnApplicationShutdown {
     try {
       const pipeline = this.redis.pipeline();
       for (const { ip, counter, n } of batch) {
-        const key = `${this.config.REDIS_PREFIX}:widget:rl:${counter.window}:${ip}`;
+        const key = rateLimitKey(this.config.REDIS_PREFIX, ip, counter.window * WINDOW_MS);
         pipeline.incrby(key, n).pexpire(key, WINDOW_MS + 5_000);
       }
       const results = (await pipeline.exec()) ?? [];
