@@ -276,8 +276,33 @@ async function deleteRedisKeys(redisUrl, prefix) {
   }
 }
 
+/**
+ * Fills a BullMQ queue's completed set up to `count` finished jobs (job hashes with `data`, as BullMQ leaves them), so
+ * that a bench measures the steady state of a long-running deployment: with `removeOnComplete: { count }` at its cap,
+ * every job that finishes removes the oldest one. A fresh queue never reaches the cap in a bench run. Entries are
+ * timestamped now, so only the count (not the age) removes them. `queueKey` is BullMQ's `<prefix>:<queue name>`.
+ */
+const FILL_COMPLETED_LUA = `
+local key, from, to, ts, data = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
+for i = from, to do
+  local id = 'backlog-' .. i
+  redis.call('HSET', key .. ':' .. id, 'name', 'backlog', 'data', data, 'opts', '{}', 'timestamp', ts, 'processedOn', ts,
+    'finishedOn', ts, 'returnvalue', 'null', 'atm', 1)
+  redis.call('ZADD', key .. ':completed', ts, id)
+end
+return to - from + 1`;
+async function fillCompletedSet(redis, queueKey, count, data) {
+  const present = await redis.zcard(`${queueKey}:completed`);
+  const ts = String(Date.now());
+  for (let from = present + 1; from <= count; from += 5000) {
+    await redis.eval(FILL_COMPLETED_LUA, 1, queueKey, from, Math.min(count, from + 4999), ts, data);
+  }
+  return Math.max(0, count - present);
+}
+
 module.exports = {
   ROOT,
+  fillCompletedSet,
   num,
   sleep,
   createLog,

@@ -476,7 +476,7 @@ async function main() {
     // --- phases ----------------------------------------------------------------------------------------------------
     let baselineRuns = 0;
     const baselineBull = async () => {
-      // A fresh key prefix each time: completed jobs are kept (as in the pipeline), so reused job ids would be ignored.
+      // A fresh key prefix each time, so rounds are independent (ids of failed jobs would carry over otherwise).
       const redisBefore = redisPids.reduce((sum, pid) => sum + (procCpuMs(pid) ?? 0), 0);
       const machineBefore = machineCpu();
       const r = await runChild('bullmq', {
@@ -791,11 +791,11 @@ function printReport({ rounds, floor, duplicates, arrivals, logsRow, msgRow, wor
 async function childBullmq({ redisUrl, prefix, jobs, warmupJobs = 0, concurrency }) {
   const { Queue, Worker } = require('bullmq');
   const { Redis } = require('ioredis');
-  const { DEFAULT_JOB_OPTIONS } = require('@chatbot/events');
+  const { QUEUES, defaultJobOptions } = require('@chatbot/events');
   const conn = () => new Redis(redisUrl, { maxRetriesPerRequest: null });
   const name = 'noop';
   // Same job options and a payload of the same shape and size as a fan-out job, so only the processing differs.
-  const queue = new Queue(name, { connection: conn(), prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  const queue = new Queue(name, { connection: conn(), prefix, defaultJobOptions: defaultJobOptions(QUEUES.eventFanout) });
   let done = 0;
   let waitingFor = { count: 0, finish: () => undefined };
   const worker = new Worker(name, async () => undefined, { connection: conn(), prefix, concurrency });

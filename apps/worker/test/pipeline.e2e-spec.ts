@@ -1,5 +1,6 @@
+import { QUEUES, TypedQueue, jobIds } from '@chatbot/events';
 import { Webhook } from 'standardwebhooks';
-import { type ReceivedRequest, waitFor } from '@chatbot/testing';
+import { type ReceivedRequest, request, waitFor } from '@chatbot/testing';
 import { RetentionService } from '../src/retention/retention.service';
 import { PipelineFixture, lead } from './pipeline-fixture';
 
@@ -19,6 +20,12 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
   afterAll(async () => {
     await f?.stop();
   });
+
+  /** First delivery attempts that found no context handed over by fan-out (`webhook_delivery_handoff_total`). */
+  const handoffMissing = async (): Promise<number> => {
+    const res = await request<string>('GET', `${f.worker.baseUrl}/metrics`);
+    return Number(/^webhook_delivery_handoff_total\{result="missing"\} (\d+)$/m.exec(res.text)?.[1] ?? 0);
+  };
 
   it('delivers a committed event, signed (verified by standardwebhooks), with webhook-id = event id, to matching webhooks only', async () => {
     const t = await f.tenants.create();
@@ -138,6 +145,64 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     const logs = (await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body;
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatchObject({ response_status: 400, success: false, next_attempt_at: null, response_body: 'nope' });
+  });
+
+  it('a replayed event sends nothing again after its jobs completed: completed jobs are removed, Postgres decides', async () => {
+    const t = await f.tenants.create();
+    const ok = await f.createWebhook(t.apiKey, { event_type: 'lead_captured', webhook_url: f.receiver.url('/replay-ok') });
+    const bad = await f.createWebhook(t.apiKey, {
+      event_type: 'lead_captured',
+      webhook_url: f.receiver.url('/replay-bad'),
+      retry_config: { max_retries: 3, backoff: 'fixed', initial_delay_ms: 50 },
+    });
+    f.receiver.respond((r) => (r.path === '/replay-bad' ? { status: 400, body: 'no' } : { status: 200 }));
+    const event = await f.produce(t.tenantId, 'lead_captured', lead(30));
+    const statuses = async () =>
+      Object.fromEntries(
+        (await f.db.query<{ webhook_id: string; status: string }[]>(`SELECT webhook_id, status FROM business.webhook_messages WHERE event_id = $1`, [event.id])).map(
+          (m) => [m.webhook_id, m.status],
+        ),
+      );
+    const finished = { [ok.id]: 'delivered', [bad.id]: 'failed' };
+    await waitFor(
+      async () => {
+        const now = Object.values(await statuses());
+        return now.length === 2 && !now.includes('pending');
+      },
+      { timeoutMs: 10000, what: 'both deliveries finished' },
+    );
+    expect(await statuses()).toEqual(finished);
+
+    // The fan-out job and both delivery jobs are removed from Redis once completed (not kept an hour).
+    const redis = { REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: f.isolated.env['REDIS_PREFIX']! };
+    const fanout = new TypedQueue(QUEUES.eventFanout, redis);
+    const deliveries = new TypedQueue(QUEUES.webhookDelivery, redis);
+    try {
+      const jobs = async () =>
+        Promise.all([
+          fanout.queue.getJob(jobIds.fanout(event.id)),
+          deliveries.queue.getJob(jobIds.delivery(event.id, ok.id)),
+          deliveries.queue.getJob(jobIds.delivery(event.id, bad.id)),
+        ]);
+      await waitFor(async () => (await jobs()).every((job) => job === undefined), { timeoutMs: 5000, what: 'completed jobs removed' });
+
+      // Replay: the relay publishes the row again, fan-out runs again and adds both delivery jobs again (no handoff:
+      // their messages exist), and each finds its message finished and sends nothing.
+      const missingBefore = await handoffMissing();
+      await f.db.query(`UPDATE events.outbox SET published_at = NULL WHERE id = $1`, [event.id]);
+      await waitFor(async () => (await handoffMissing()) === missingBefore + 2, { timeoutMs: 10000, what: 'both delivery jobs ran again' });
+      await waitFor(async () => (await jobs()).every((job) => job === undefined), { timeoutMs: 5000, what: 'replayed jobs completed' });
+    } finally {
+      await fanout.close();
+      await deliveries.close();
+    }
+    expect(f.receiver.on('/replay-ok')).toHaveLength(1);
+    expect(f.receiver.on('/replay-bad')).toHaveLength(1);
+    expect(await statuses()).toEqual(finished);
+    expect((await f.api$('GET', `/${ok.id}/logs`, t.apiKey)).body).toHaveLength(1);
+    expect((await f.api$('GET', `/${bad.id}/logs`, t.apiKey)).body).toHaveLength(1);
+    const [row] = await f.db.query<{ published_at: Date | null }[]>('SELECT published_at FROM events.outbox WHERE id = $1', [event.id]);
+    expect(row?.published_at).toBeInstanceOf(Date);
   });
 
   it('410 Gone disables the webhook and raises webhook_disabled through the outbox', async () => {

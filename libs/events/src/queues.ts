@@ -52,8 +52,10 @@ export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
 export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][N];
 
 /**
- * Deterministic job ids, so a replayed outbox row or a retried fan-out never enqueues a job twice. BullMQ refuses ':'
- * in custom ids (it separates its Redis keys), so DESIGN.md's `eventId:webhookId` is written `eventId.webhookId`.
+ * Deterministic job ids, so a replayed outbox row or a retried fan-out never enqueues a job twice while the first one
+ * is queued (once it completed, the pipeline's queues have removed it, and Postgres state makes the replay a no-op:
+ * see `defaultJobOptions`). BullMQ refuses ':' in custom ids (it separates its Redis keys), so DESIGN.md's
+ * `eventId:webhookId` is written `eventId.webhookId`.
  */
 export const jobIds = {
   fanout: (eventId: string): string => eventId,

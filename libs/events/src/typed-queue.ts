@@ -1,6 +1,6 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { type JobName, type JobPayload, type QueueName, bullPrefix } from './queues';
+import { type JobName, type JobPayload, QUEUES, type QueueName, bullPrefix } from './queues';
 
 export interface QueueConnectionConfig {
   REDIS_URL: string;
@@ -12,6 +12,26 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: { age: 3600, count: 50_000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 100_000 },
 };
+
+/**
+ * The webhook pipeline's queues remove a job as soon as it completes (failed jobs are kept a week, as everywhere).
+ * Their outcome is recorded in Postgres (the message's status and the delivery log), and that is what makes a replay
+ * harmless once the job is gone: fan-out stores events and messages idempotently, and a delivery job whose message is
+ * already delivered or failed sends nothing. While a job is waiting, active or scheduled for a retry, its
+ * deterministic id still makes a second add a no-op.
+ *
+ * Keeping them instead (DEFAULT_JOB_OPTIONS) holds ~1 KB of Redis memory per job (a fan-out job carries its event),
+ * ~50 MB per queue at the 50,000-job cap, and once a deployment reaches that cap, every finishing job also removes
+ * the oldest one. Raw BullMQ (bench/job-retention) ran at 0.81-0.89x the rate of removed jobs when keeping them,
+ * below or at the cap; in the whole pipeline the difference was within the machine's noise (bench/RESULTS.md,
+ * sixteenth session).
+ */
+const REMOVED_ON_COMPLETE: ReadonlySet<QueueName> = new Set<QueueName>([QUEUES.eventFanout, QUEUES.webhookDelivery]);
+
+/** The options every job added to `queue` starts from. */
+export function defaultJobOptions(queue: QueueName): JobsOptions {
+  return REMOVED_ON_COMPLETE.has(queue) ? { ...DEFAULT_JOB_OPTIONS, removeOnComplete: true } : DEFAULT_JOB_OPTIONS;
+}
 
 /**
  * Redis connection for BullMQ. Producers fail fast while Redis is down (no offline queue), so callers can keep their
@@ -50,7 +70,7 @@ export class TypedQueue<Q extends QueueName> {
     connection: Redis = bullConnection(config, 'producer'),
   ) {
     this.connection = connection;
-    this.queue = new Queue(name, { connection, prefix: bullPrefix(config.REDIS_PREFIX), defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    this.queue = new Queue(name, { connection, prefix: bullPrefix(config.REDIS_PREFIX), defaultJobOptions: defaultJobOptions(name) });
     this.queue.on('error', () => undefined);
   }
 

@@ -106,8 +106,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
    *   skips them afterwards (0.05 ms), and needs no sort.
    * - `synchronous_commit = off`: marking rows published need not wait for the WAL flush. If Postgres crashed before
    *   the flush, the rows would simply be published again: the fan-out job id is the event id (BullMQ ignores the
-   *   duplicate add), and fan-out and delivery are idempotent (at-least-once holds; nothing is lost, because the
-   *   job was already in Redis). The relay drains serially, so the flush wait was latency for every later event.
+   *   duplicate add while that job is queued), and fan-out and delivery are idempotent after it completed (Postgres
+   *   state decides, see `defaultJobOptions`): at-least-once holds, and nothing is lost, because the job was already
+   *   in Redis. The relay drains serially, so the flush wait was latency for every later event.
    */
   private async publishBatch(): Promise<number> {
     const client = await pgPool(this.dataSource).connect();

@@ -106,12 +106,15 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     const tenantId = asTenantId(job.data.tenantId);
     const found = this.handedOver(job) ?? (await this.contexts.submit({ tenantId, webhookId: job.data.webhookId, eventId: job.data.eventId }));
     if (!found) return { outcome: 'skipped: webhook deleted' };
+    // A fan-out job's message ends delivered or failed only through this job's own attempts; finding it so means the
+    // event was fanned out again (a replayed outbox row or a retried fan-out, after the first job completed and was
+    // removed). Only redeliver and recover (their own job ids) send a finished message again.
+    if (found.messageStatus !== 'pending' && !jobIds.isRedelivery(job.id)) return { outcome: `skipped: already ${found.messageStatus}` };
     const { webhook } = found;
     if (!webhook.isActive) {
       await this.messages.markFailed(tenantId, found.messageId, 'webhook is disabled');
       return { outcome: 'skipped: webhook disabled' };
     }
-    if (found.messageStatus === 'delivered' && !jobIds.isRedelivery(job.id)) return { outcome: 'skipped: already delivered' };
 
     const endpoint = new URL(webhook.webhookUrl).origin;
     if (!this.slots.tryAcquire(endpoint)) {
