@@ -18,9 +18,8 @@
  * Run: `npm run bench -- job-retention` (builds first). Needs Redis (BENCH_REDIS_URL); deletes its keys at the end.
  */
 const os = require('node:os');
-const { performance } = require('node:perf_hooks');
 
-const { createLog, deleteRedisKeys, fillCompletedSet, fmt, median, num, pidsNamed, procCpuMs } = require('../lib/common');
+const { createLog, deleteRedisKeys, fillCompletedSet, fmt, median, num, pidsNamed, procCpuMs, rawBullmqNoop } = require('../lib/common');
 
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 const SETTINGS = {
@@ -33,68 +32,39 @@ const SETTINGS = {
 const log = createLog();
 
 async function runOnce(way, prefix) {
-  const { Queue, Worker } = require('bullmq');
-  const { Redis } = require('ioredis');
   const { DEFAULT_JOB_OPTIONS, QUEUES, defaultJobOptions } = require('@chatbot/events');
-  const options = way === 'removed' ? defaultJobOptions(QUEUES.eventFanout) : { ...DEFAULT_JOB_OPTIONS, removeOnComplete: { age: 3600, count: SETTINGS.cap } };
-  const connections = [];
-  const conn = () => {
-    const c = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    connections.push(c);
-    return c;
-  };
-  const name = 'noop';
-  const queue = new Queue(name, { connection: conn(), prefix, defaultJobOptions: options });
-  let done = 0;
-  let waitingFor = { count: 0, finish: () => undefined };
-  const worker = new Worker(name, async () => undefined, { connection: conn(), prefix, concurrency: SETTINGS.concurrency });
-  worker.on('completed', () => {
-    if (++done === waitingFor.count) waitingFor.finish(performance.now());
-  });
-  await worker.waitUntilReady();
-  await queue.waitUntilReady();
-  const event = (i) => ({
-    event: {
-      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      type: 'message_sent',
-      tenant_id: '00000000-0000-4000-8000-000000000000',
-      occurred_at: new Date().toISOString(),
-      data: { agent_id: 'agent_bench', conversation_id: `conv_${i % 1000}`, message_id: `msg_${i}`, from: 'bot', type: 'text', text: 'Hello! This is a benchmark message of a typical size, about one sentence long, sent by the bot.' },
+  const jobOptions = way === 'removed' ? defaultJobOptions(QUEUES.eventFanout) : { ...DEFAULT_JOB_OPTIONS, removeOnComplete: { age: 3600, count: SETTINGS.cap } };
+  const redisPids = pidsNamed('redis-server');
+  const redisCpu = () => redisPids.reduce((sum, pid) => sum + (procCpuMs(pid) ?? 0), 0);
+  let before;
+  let completedKey;
+  const r = await rawBullmqNoop({
+    redisUrl: REDIS_URL,
+    prefix,
+    jobs: SETTINGS.jobs,
+    warmupJobs: SETTINGS.warmupJobs,
+    concurrency: SETTINGS.concurrency,
+    jobOptions,
+    beforeTimed: async ({ redis, queueKey, payload }) => {
+      if (way === 'kept, at cap') await fillCompletedSet(redis, queueKey, SETTINGS.cap, payload);
+      before = { memory: await usedMemory(redis), redisMs: redisCpu() };
+      completedKey = `${queueKey}:completed`;
     },
   });
-  const batch = async (first, count) => {
-    const finished = new Promise((resolve) => (waitingFor = { count: done + count, finish: resolve }));
-    for (let i = first; i < first + count; i += 1000) {
-      const size = Math.min(1000, first + count - i);
-      await queue.addBulk(Array.from({ length: size }, (_, k) => ({ name, data: event(i + k), opts: { jobId: `noop-${i + k}` } })));
-    }
-    return finished;
-  };
-  const admin = conn();
+  // (the runner has closed its connections: read what the run left behind through a new one)
+  const { Redis } = require('ioredis');
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
-    if (SETTINGS.warmupJobs > 0) await batch(SETTINGS.jobs, SETTINGS.warmupJobs);
-    if (way === 'kept, at cap') await fillCompletedSet(admin, `${prefix}:${name}`, SETTINGS.cap, JSON.stringify(event(0)));
-    const memoryBefore = await usedMemory(admin);
-    const redisPids = pidsNamed('redis-server');
-    const redisCpu = () => redisPids.reduce((sum, pid) => sum + (procCpuMs(pid) ?? 0), 0);
-    const cpu0 = process.cpuUsage();
-    const redis0 = redisCpu();
-    const t0 = performance.now();
-    const end = await batch(0, SETTINGS.jobs);
-    const cpu = process.cpuUsage(cpu0);
-    const redisMs = redisCpu() - redis0;
     return {
-      rate: SETTINGS.jobs / ((end - t0) / 1000),
-      nodeUs: (cpu.user + cpu.system) / SETTINGS.jobs,
-      redisUs: (redisMs * 1000) / SETTINGS.jobs,
+      rate: r.rate,
+      nodeUs: r.cpuUsPerJob,
+      redisUs: ((redisCpu() - before.redisMs) * 1000) / SETTINGS.jobs,
       // Memory the run added on top of what the queue already held (the backlog, for "at cap").
-      memoryMb: ((await usedMemory(admin)) - memoryBefore) / 2 ** 20,
-      completed: await admin.zcard(`${prefix}:${name}:completed`),
+      memoryMb: ((await usedMemory(redis)) - before.memory) / 2 ** 20,
+      completed: await redis.zcard(completedKey),
     };
   } finally {
-    await worker.close();
-    await queue.close();
-    for (const c of connections) c.disconnect();
+    redis.disconnect();
   }
 }
 

@@ -300,9 +300,81 @@ async function fillCompletedSet(redis, queueKey, count, data) {
   return Math.max(0, count - present);
 }
 
+/** The data of a `message_sent` event of a typical size (the webhook benches' events and raw BullMQ payloads). */
+const sampleEventData = (n) => ({
+  agent_id: 'agent_bench',
+  conversation_id: `conv_${n % 1000}`,
+  user_id: `user_${n % 1000}`,
+  message_id: `msg_${n}`,
+  from: 'bot',
+  type: 'text',
+  text: 'Hello! This is a benchmark message of a typical size, about one sentence long, sent by the bot.',
+});
+
+/**
+ * Raw BullMQ no-op jobs in this process (Queue + Worker, `concurrency` in flight): the baseline under every job of the
+ * webhook pipeline. Jobs carry a fan-out job's payload (an event of `sampleEventData`), ids `noop-<i>`, and are added
+ * with addBulk in bulks of 1,000: `warmupJobs` untimed ones first (optimised code, a grown heap), then
+ * `beforeTimed({ redis, queueKey })` if given, then `jobs` timed ones. Returns their rate, the rate at which they were
+ * added, and this process's CPU per job (µs).
+ */
+async function rawBullmqNoop({ redisUrl, prefix, jobs, warmupJobs = 0, concurrency, jobOptions, beforeTimed }) {
+  const { Queue, Worker } = require('bullmq');
+  const { Redis } = require('ioredis');
+  const connections = [];
+  const conn = () => {
+    const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    connections.push(connection);
+    return connection;
+  };
+  const name = 'noop';
+  const queue = new Queue(name, { connection: conn(), prefix, defaultJobOptions: jobOptions });
+  let done = 0;
+  let waitingFor = { count: 0, finish: () => undefined };
+  const worker = new Worker(name, async () => undefined, { connection: conn(), prefix, concurrency });
+  worker.on('completed', () => {
+    if (++done === waitingFor.count) waitingFor.finish(performance.now());
+  });
+  const event = (i) => ({
+    event: {
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      type: 'message_sent',
+      tenant_id: '00000000-0000-4000-8000-000000000000',
+      occurred_at: new Date().toISOString(),
+      data: sampleEventData(i),
+    },
+  });
+  // Adds `count` jobs (ids from `first`); resolves when they are added and when all have completed.
+  const batch = async (first, count) => {
+    const finished = new Promise((resolve) => (waitingFor = { count: done + count, finish: resolve }));
+    for (let i = first; i < first + count; i += 1000) {
+      const size = Math.min(1000, first + count - i);
+      await queue.addBulk(Array.from({ length: size }, (_, k) => ({ name, data: event(i + k), opts: { jobId: `noop-${i + k}` } })));
+    }
+    return { added: performance.now(), end: await finished };
+  };
+  try {
+    await worker.waitUntilReady();
+    await queue.waitUntilReady();
+    if (warmupJobs > 0) await batch(jobs, warmupJobs);
+    if (beforeTimed) await beforeTimed({ redis: conn(), queueKey: `${prefix}:${name}`, payload: JSON.stringify(event(0)) });
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const { added, end } = await batch(0, jobs);
+    const cpu = process.cpuUsage(cpu0);
+    return { rate: jobs / ((end - t0) / 1000), addRate: jobs / ((added - t0) / 1000), seconds: (end - t0) / 1000, cpuUsPerJob: (cpu.user + cpu.system) / jobs };
+  } finally {
+    await worker.close();
+    await queue.close();
+    for (const connection of connections) connection.disconnect();
+  }
+}
+
 module.exports = {
   ROOT,
   fillCompletedSet,
+  rawBullmqNoop,
+  sampleEventData,
   num,
   sleep,
   createLog,

@@ -43,6 +43,8 @@ const {
   percentile,
   pidsNamed,
   procCpuMs,
+  rawBullmqNoop,
+  sampleEventData,
   sleep,
   stats,
   stopChild,
@@ -104,15 +106,7 @@ const WORKER_TUNING = {
   ...(process.env.BENCH_WORKER_ENV ? JSON.parse(process.env.BENCH_WORKER_ENV) : {}),
 };
 
-const SAMPLE_DATA = (n) => ({
-  agent_id: 'agent_bench',
-  conversation_id: `conv_${n % 1000}`,
-  user_id: `user_${n % 1000}`,
-  message_id: `msg_${n}`,
-  from: 'bot',
-  type: 'text',
-  text: 'Hello! This is a benchmark message of a typical size, about one sentence long, sent by the bot.',
-});
+const SAMPLE_DATA = sampleEventData;
 
 // ---------------------------------------------------------------------------------------------------------------
 // small helpers (the shared ones are in bench/lib/common.js)
@@ -789,53 +783,11 @@ function printReport({ rounds, floor, duplicates, arrivals, logsRow, msgRow, wor
 // baseline children
 
 async function childBullmq({ redisUrl, prefix, jobs, warmupJobs = 0, concurrency }) {
-  const { Queue, Worker } = require('bullmq');
-  const { Redis } = require('ioredis');
   const { QUEUES, defaultJobOptions } = require('@chatbot/events');
-  const conn = () => new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const name = 'noop';
   // Same job options and a payload of the same shape and size as a fan-out job, so only the processing differs.
-  const queue = new Queue(name, { connection: conn(), prefix, defaultJobOptions: defaultJobOptions(QUEUES.eventFanout) });
-  let done = 0;
-  let waitingFor = { count: 0, finish: () => undefined };
-  const worker = new Worker(name, async () => undefined, { connection: conn(), prefix, concurrency });
-  worker.on('completed', () => {
-    if (++done === waitingFor.count) waitingFor.finish(performance.now());
-  });
-  await worker.waitUntilReady();
-  await queue.waitUntilReady();
-  const event = (i) => ({
-    event: {
-      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      type: 'message_sent',
-      tenant_id: '00000000-0000-4000-8000-000000000000',
-      occurred_at: new Date().toISOString(),
-      data: SAMPLE_DATA(i),
-    },
-  });
-  // Adds `count` jobs in bulks of 1000 (ids from `first`); resolves when they are added and when all have completed.
-  const batch = async (first, count) => {
-    const finished = new Promise((resolve) => (waitingFor = { count: done + count, finish: resolve }));
-    for (let i = first; i < first + count; i += 1000) {
-      const size = Math.min(1000, first + count - i);
-      await queue.addBulk(Array.from({ length: size }, (_, k) => ({ name, data: event(i + k), opts: { jobId: `noop-${i + k}` } })));
-    }
-    return { added: performance.now(), end: await finished };
-  };
-  // Untimed first, like the worker's warm-up saturation runs: optimised code and a grown heap in both.
-  if (warmupJobs > 0) await batch(jobs, warmupJobs);
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const { added, end } = await batch(0, jobs);
-  const cpu = process.cpuUsage(cpu0);
-  await worker.close();
-  await queue.close();
-  return {
-    rate: jobs / ((end - t0) / 1000),
-    addRate: jobs / ((added - t0) / 1000),
-    seconds: (end - t0) / 1000,
-    childCpuMsPerJob: (cpu.user + cpu.system) / 1000 / jobs,
-  };
+  // Untimed jobs first, like the worker's warm-up saturation runs: optimised code and a grown heap in both.
+  const r = await rawBullmqNoop({ redisUrl, prefix, jobs, warmupJobs, concurrency, jobOptions: defaultJobOptions(QUEUES.eventFanout) });
+  return { rate: r.rate, addRate: r.addRate, seconds: r.seconds, childCpuMsPerJob: r.cpuUsPerJob / 1000 };
 }
 
 async function childUndici({ url, requests, concurrency }) {

@@ -20,8 +20,8 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
  * already delivered or failed sends nothing. While a job is waiting, active or scheduled for a retry, its
  * deterministic id still makes a second add a no-op.
  *
- * Keeping them instead (DEFAULT_JOB_OPTIONS) holds ~1 KB of Redis memory per job (a fan-out job carries its event),
- * ~50 MB per queue at the 50,000-job cap, and once a deployment reaches that cap, every finishing job also removes
+ * Keeping them instead (DEFAULT_JOB_OPTIONS) holds ~1.6 KB of Redis memory per job (a fan-out job carries its event),
+ * ~80 MB per queue at the 50,000-job cap, and once a deployment reaches that cap, every finishing job also removes
  * the oldest one. Raw BullMQ (bench/job-retention) ran at 0.81-0.89x the rate of removed jobs when keeping them,
  * below or at the cap; in the whole pipeline the difference was within the machine's noise (bench/RESULTS.md,
  * sixteenth session).
