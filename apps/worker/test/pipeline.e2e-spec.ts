@@ -1,6 +1,7 @@
-import { QUEUES, TypedQueue, jobIds } from '@chatbot/events';
+import { QUEUES, type QueueName, TypedQueue, bullPrefix, jobIds } from '@chatbot/events';
+import { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
-import { type ReceivedRequest, request, waitFor } from '@chatbot/testing';
+import { type ReceivedRequest, request, testEnv, waitFor } from '@chatbot/testing';
 import { RetentionService } from '../src/retention/retention.service';
 import { PipelineFixture, lead } from './pipeline-fixture';
 
@@ -174,9 +175,12 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     expect(await statuses()).toEqual(finished);
 
     // The fan-out job and both delivery jobs are removed from Redis once completed (not kept an hour).
-    const redis = { REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: f.isolated.env['REDIS_PREFIX']! };
+    // The Redis the services under test use (testEnv: the run's environment plus the isolated prefix).
+    const env = testEnv(f.isolated.env);
+    const redis = { REDIS_URL: env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: env['REDIS_PREFIX']! };
     const fanout = new TypedQueue(QUEUES.eventFanout, redis);
     const deliveries = new TypedQueue(QUEUES.webhookDelivery, redis);
+    const client = new Redis(redis.REDIS_URL, { maxRetriesPerRequest: 1 });
     try {
       const jobs = async () =>
         Promise.all([
@@ -185,6 +189,14 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
           deliveries.queue.getJob(jobIds.delivery(event.id, bad.id)),
         ]);
       await waitFor(async () => (await jobs()).every((job) => job === undefined), { timeoutMs: 5000, what: 'completed jobs removed' });
+      // ...after completing (BullMQ's event stream of each queue says so: this looks at the services' Redis and prefix).
+      const completed = async (queue: QueueName, jobId: string) => {
+        const entries = await client.xrange(`${bullPrefix(redis.REDIS_PREFIX)}:${queue}:events`, '-', '+');
+        return entries.some(([, fields]) => fields[1] === 'completed' && fields[3] === jobId);
+      };
+      expect(await completed(QUEUES.eventFanout, jobIds.fanout(event.id))).toBe(true);
+      expect(await completed(QUEUES.webhookDelivery, jobIds.delivery(event.id, ok.id))).toBe(true);
+      expect(await completed(QUEUES.webhookDelivery, jobIds.delivery(event.id, bad.id))).toBe(true);
 
       // Replay: the relay publishes the row again, fan-out runs again and adds both delivery jobs again (no handoff:
       // their messages exist), and each finds its message finished and sends nothing.
@@ -195,6 +207,7 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     } finally {
       await fanout.close();
       await deliveries.close();
+      client.disconnect();
     }
     expect(f.receiver.on('/replay-ok')).toHaveLength(1);
     expect(f.receiver.on('/replay-bad')).toHaveLength(1);
