@@ -315,8 +315,9 @@ const sampleEventData = (n) => ({
  * Raw BullMQ no-op jobs in this process (Queue + Worker, `concurrency` in flight): the baseline under every job of the
  * webhook pipeline. Jobs carry a fan-out job's payload (an event of `sampleEventData`), ids `noop-<i>`, and are added
  * with addBulk in bulks of 1,000: `warmupJobs` untimed ones first (optimised code, a grown heap), then
- * `beforeTimed({ redis, queueKey })` if given, then `jobs` timed ones. Returns their rate, the rate at which they were
- * added, and this process's CPU per job (µs).
+ * `beforeTimed({ redis, queueKey, payload })` if given (a connection of its own, BullMQ's `<prefix>:<queue>` key and
+ * one job's data as JSON), then `jobs` timed ones. Returns their rate, the rate at which they were added, and this
+ * process's CPU per job (µs).
  */
 async function rawBullmqNoop({ redisUrl, prefix, jobs, warmupJobs = 0, concurrency, jobOptions, beforeTimed }) {
   const { Queue, Worker } = require('bullmq');

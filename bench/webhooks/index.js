@@ -106,8 +106,6 @@ const WORKER_TUNING = {
   ...(process.env.BENCH_WORKER_ENV ? JSON.parse(process.env.BENCH_WORKER_ENV) : {}),
 };
 
-const SAMPLE_DATA = sampleEventData;
-
 // ---------------------------------------------------------------------------------------------------------------
 // small helpers (the shared ones are in bench/lib/common.js)
 
@@ -312,7 +310,7 @@ async function main() {
     // One transaction of `count` events in one round trip: the outbox writer's statement sent alone (see the header).
     const producerPool = pgPool(db);
     const produce = async (count) => {
-      const events = Array.from({ length: count }, () => ({ tenantId: tenant.tenantId, type: 'message_sent', data: SAMPLE_DATA(seq++) }));
+      const events = Array.from({ length: count }, () => ({ tenantId: tenant.tenantId, type: 'message_sent', data: sampleEventData(seq++) }));
       const { statement, ids } = outboxEventsStatement(events);
       await producerPool.query(statement.text, statement.values);
       return ids;
@@ -798,7 +796,7 @@ async function childUndici({ url, requests, concurrency }) {
     type: 'message_sent',
     tenant_id: '00000000-0000-4000-8000-000000000000',
     occurred_at: new Date().toISOString(),
-    data: SAMPLE_DATA(1),
+    data: sampleEventData(1),
   });
   const headers = {
     'content-type': 'application/json',
