@@ -15,7 +15,7 @@
  *   Each transaction is the outbox writer's own multi-row statement (rows + NOTIFY) sent alone, one round trip: the
  *   load generator stays as light as it can, so the machine's CPU goes to the pipeline.
  * The receiver and the producer live in this process, so commit and arrival share one clock (performance.now()).
- * After each phase the per-stage timeline of every event is read back (outbox.published_at, BullMQ job timestamps)
+ * After each phase the per-stage timeline of every event is read back (transaction start times from Postgres)
  * and CPU time per event is sampled from /proc, to show where the time goes.
  *
  * Run: `node bench/webhooks/index.js` or `npm run bench -- webhooks` (needs `npm run build` first).
@@ -381,56 +381,44 @@ async function main() {
       await sleep(300);
     };
 
-    /** Per-event stage timeline (epoch ms) from Postgres and the BullMQ job hashes (kept an hour after completion). */
+    /**
+     * Per-event stage timeline (epoch ms), read back from Postgres: the fan-out and delivery jobs are removed from Redis
+     * when they complete, so their BullMQ timestamps are gone by now. Each timestamp is a `now()`, i.e. the start of the
+     * transaction that wrote it: the relay's claim (outbox.published_at), fan-out's store of the event and its message
+     * (webhook_messages.created_at) and the result writer's update of the message (webhook_messages.delivered_at).
+     */
     const timeline = async (commits) => {
       const ids = [...commits.keys()];
-      const pub = new Map();
+      const marks = new Map();
       for (let i = 0; i < ids.length; i += 5000) {
         const rows = await db.query(
-          `SELECT id, (extract(epoch FROM published_at) * 1000)::float8 AS pub FROM events.outbox WHERE id = ANY($1::uuid[])`,
-          [ids.slice(i, i + 5000)],
+          `SELECT o.id, (extract(epoch FROM o.published_at) * 1000)::float8 AS pub,
+                  (extract(epoch FROM m.created_at) * 1000)::float8 AS stored,
+                  (extract(epoch FROM m.delivered_at) * 1000)::float8 AS written
+             FROM events.outbox o JOIN business.webhook_messages m ON m.event_id = o.id AND m.webhook_id = $2
+            WHERE o.id = ANY($1::uuid[])`,
+          [ids.slice(i, i + 5000), webhook.id],
         );
-        for (const r of rows) pub.set(r.id, r.pub);
-      }
-      const jobs = new Map();
-      for (let i = 0; i < ids.length; i += 2000) {
-        const slice = ids.slice(i, i + 2000);
-        const pipe = redis.pipeline();
-        for (const id of slice) {
-          pipe.hmget(`${bull}:${QUEUES.eventFanout}:${id}`, 'timestamp', 'processedOn', 'finishedOn');
-          pipe.hmget(`${bull}:${QUEUES.webhookDelivery}:${id}.${webhook.id}`, 'timestamp', 'processedOn', 'finishedOn');
-        }
-        const res = await pipe.exec();
-        slice.forEach((id, k) => jobs.set(id, { fan: res[2 * k][1].map(Number), del: res[2 * k + 1][1].map(Number) }));
+        for (const r of rows) marks.set(r.id, r);
       }
       const stages = {
-        relayWake: [], // commit → relay claim transaction started (outbox.published_at = now() of the claim)
-        relayEnqueue: [], // claim → fan-out job added (SELECT ... FOR UPDATE + addBulk)
-        fanoutWait: [], // fan-out job added → picked by the fan-out worker
-        fanoutWork: [], // picked → delivery job added (find webhooks, store event + message in a transaction)
-        deliveryWait: [], // delivery job added → picked by the delivery worker
-        deliverySend: [], // picked → receiver got it (load webhook, message and event, sign, HTTP)
-        afterArrival: [], // receiver got it → delivery job finished (log + message + health transaction)
+        relayWake: [], // commit → relay claim transaction started (outbox.published_at)
+        toFanout: [], // claim → fan-out's transaction started (addBulk, fan-out job waits in queue, batch forms)
+        toArrival: [], // fan-out's transaction → receiver got it (store, delivery job added, waits in queue, sign, HTTP)
+        afterArrival: [], // receiver got it → result writer's transaction started (log row + message delivered)
         total: [],
       };
       const rows = [];
       for (const [id, commit] of commits) {
         const arrival = arrivals.get(id);
-        const j = jobs.get(id);
-        const p = pub.get(id);
-        if (arrival === undefined || !j || p === undefined) continue;
-        const c = epochOf(commit);
+        const m = marks.get(id);
+        if (arrival === undefined || !m || m.pub === null || m.stored === null || m.written === null) continue;
         const a = epochOf(arrival);
-        const [fanAdded, fanPicked] = j.fan;
-        const [delAdded, delPicked, delDone] = j.del;
         const row = {
-          relayWake: p - c,
-          relayEnqueue: fanAdded - p,
-          fanoutWait: fanPicked - fanAdded,
-          fanoutWork: delAdded - fanPicked,
-          deliveryWait: delPicked - delAdded,
-          deliverySend: a - delPicked,
-          afterArrival: delDone - a,
+          relayWake: m.pub - epochOf(commit),
+          toFanout: m.stored - m.pub,
+          toArrival: a - m.stored,
+          afterArrival: m.written - a,
           total: arrival - commit,
         };
         rows.push(row);
@@ -727,12 +715,9 @@ function printReport({ rounds, floor, duplicates, arrivals, logsRow, msgRow, wor
 
   const stageNames = {
     relayWake: 'commit -> relay claims row',
-    relayEnqueue: 'claim -> fan-out job added',
-    fanoutWait: 'fan-out job waits in queue',
-    fanoutWork: 'fan-out work (DB) -> delivery job added',
-    deliveryWait: 'delivery job waits in queue',
-    deliverySend: 'delivery: DB reads + sign + HTTP -> arrival',
-    afterArrival: '(after arrival: log transaction)',
+    toFanout: 'claim -> fan-out stores event + message',
+    toArrival: 'fan-out stores -> receiver got it',
+    afterArrival: '(after arrival: result transaction)',
     total: 'total commit -> arrival',
   };
   const stageTable = (title, results) => {
@@ -745,7 +730,7 @@ function printReport({ rounds, floor, duplicates, arrivals, logsRow, msgRow, wor
       p(`  ${label.padEnd(44)}${[...vals, slow].map((v) => fmt(v).padStart(9)).join('')}`);
     }
   };
-  if (floor) stageTable(`Floor (${SETTINGS.floorRate} events/s): per-event timeline (outbox.published_at, BullMQ job timestamps, ms resolution)`, [floor]);
+  if (floor) stageTable(`Floor (${SETTINGS.floorRate} events/s): per-event timeline (transaction start times read from Postgres)`, [floor]);
   stageTable(`Steady ${SETTINGS.steadyRate} events/s: where the time goes (per-event timeline)`, series((r) => r.steady));
   stageTable('Saturation: per-event timeline', series((r) => r.sat));
 
