@@ -6,7 +6,7 @@ import { type RunningService, type TestTenant, TestTenants, request, startServic
 import { KbDocumentEntity, KbIngestionService } from '@chatbot/kb';
 import { asTenantId } from '@chatbot/tenant-auth';
 import { agentsApiDefinition } from '../src/app.definition';
-import { KbSearchService } from '../src/kb/kb-search.service';
+import { KbSearchService, SEARCH_SQL } from '../src/kb/kb-search.service';
 
 interface Env<T> {
   success: boolean;
@@ -206,6 +206,56 @@ describe('agents-api: knowledge base (real Postgres + Redis)', () => {
     expect(await query(t, agent.ID, { question: 'what is the and of it' })).toEqual([]);
     expect(await query(t, agent.ID, { question: '?!' })).toEqual([]);
     expect(await query(t, agent.ID, { question: 'zebra xylophone' })).toEqual([]);
+  });
+
+  it("an agent's search reads only its own chunks, however many of another tenant's match the same words", async () => {
+    // A neighbour tenant whose agent holds 3,000 chunks about refunds and payments (written straight into the table,
+    // with its document's text-search configuration, as ingestion would).
+    const neighbour = await tenants.create();
+    const big = await createAgent(neighbour, { title: 'Big KB' });
+    const bigDoc = await addDoc(neighbour, big.ID, { name: 'Refund archive', content: REFUNDS });
+    await db.query(
+      `INSERT INTO agents.kb_chunks (tenant_id, agent_id, document_id, position, content, char_count, tsv)
+       SELECT d.tenant_id, d.agent_id, d.id, 1000 + g, x.t, length(x.t), to_tsvector(d.ts_config::regconfig, x.t)
+         FROM agents.kb_documents d, generate_series(1, 3000) g,
+              LATERAL (SELECT 'Refund request ' || g || ': the payment was returned to the card within five business days' AS t) x
+        WHERE d.id = $1`,
+      [bigDoc.ID],
+    );
+    const t = await tenants.create();
+    const small = await createAgent(t);
+    const billing = await addDoc(t, small.ID, { name: 'Billing FAQ', content: REFUNDS });
+
+    const hits = await query(t, small.ID, { question: 'refund payment days', chunkLimit: 5 });
+    expect(hits.length).toBeGreaterThan(0);
+    expect(new Set(hits.map((h) => h.documentId))).toEqual(new Set([billing.ID]));
+
+    // The statement's plan: every chunk it reads is the agent's (the index is scoped by agent), none is read and thrown
+    // away. With a GIN index on tsv alone, each level read the neighbour's 3,000 matching chunks and filtered them out.
+    const explained = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${SEARCH_SQL}`, [
+      t.tenantId,
+      small.ID,
+      'refund payment days',
+      [],
+      null,
+      5,
+      1000,
+    ]);
+    type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
+    const nodes: PlanNode[] = [];
+    const walk = (node: PlanNode) => {
+      nodes.push(node);
+      node.Plans?.forEach(walk);
+    };
+    walk((explained.rows[0]!['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
+    const chunkScans = nodes.filter((n) => n['Relation Name'] === 'kb_chunks' && n['Actual Loops'] !== 0);
+    const discarded = chunkScans.reduce(
+      (sum, n) => sum + (Number(n['Rows Removed by Filter'] ?? 0) + Number(n['Rows Removed by Index Recheck'] ?? 0)) * Number(n['Actual Loops'] ?? 1),
+      0,
+    );
+    expect(chunkScans.length).toBeGreaterThan(0);
+    expect(discarded).toBeLessThan(20);
+    expect(nodes.filter((n) => n['Node Type'] === 'Bitmap Index Scan').map((n) => n['Index Name'])).toContain('kb_chunks_agent_search_idx');
   });
 
   it('filters by tags (a document with any of the tags)', async () => {

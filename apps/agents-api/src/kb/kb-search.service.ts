@@ -61,11 +61,24 @@ interface HitRow {
  * At most $7 candidates per level are ranked, bounding the cost of terms that occur in a large part of a big
  * knowledge base. Lexeme lists become tsqueries through their tsvector text form (`'a' 'b'`, quoted exactly like
  * tsquery operands, no spaces inside lexemes): `'a' | 'b'` and `'a' & 'b'`.
+ *
+ * Every level matches SCOPED_TSV against its query AND the agent's own lexeme (`qagent`), so the GIN index
+ * `kb_chunks_agent_search_idx` reads only this agent's matching chunks, however many other tenants' chunks match the
+ * same terms. The plain `c.tsv @@` test beside it keeps the exact semantics where the scoped query could differ (an
+ * and-query with no lexemes matches nothing, not every chunk of the agent); `agent_id` and `tenant_id` are still
+ * checked on every row, so the lexeme only narrows.
  */
-const SEARCH_SQL = `
+/**
+ * What `kb_chunks_agent_search_idx` indexes (migration 1763700019000): the chunk's `tsv` plus one lexeme naming its
+ * agent, `@<agent id>`. Written exactly as in the index, or the planner cannot use it.
+ */
+const SCOPED_TSV = `(c.tsv || array_to_tsvector(ARRAY['@' || c.agent_id::text]))`;
+
+export const SEARCH_SQL = `
 WITH q AS (
   SELECT cfg, lex,
          websearch_to_tsquery(cfg, $3) AS qand,
+         array_to_tsvector(ARRAY['@' || $2::text])::text::tsquery AS qagent,
          replace(array_to_tsvector(lex)::text, ' ', ' | ')::tsquery AS qor,
          (SELECT string_agg(replace(array_to_tsvector(ARRAY[x.a, y.b])::text, ' ', ' & '), ' | ')
           FROM unnest(lex[1:${MAX_PAIR_LEXEMES}]) WITH ORDINALITY x(a, i)
@@ -86,7 +99,8 @@ and_hits AS (
   SELECT c.id, ts_rank_cd('${RANK_WEIGHTS}', c.tsv, q.qand, ${RANK_NORMALIZATION}) AS rank
   FROM q CROSS JOIN LATERAL (
     SELECT c.id, c.tsv FROM agents.kb_chunks c
-    WHERE c.agent_id = $2 AND c.tsv @@ q.qand AND c.tenant_id = $1
+    WHERE ${SCOPED_TSV} @@ (CASE WHEN numnode(q.qand) > 0 THEN q.qand && q.qagent END)
+      AND c.tsv @@ q.qand AND c.agent_id = $2 AND c.tenant_id = $1
       AND ($5::text[] IS NULL OR c.document_id IN (SELECT id FROM tagged))
     LIMIT $7
   ) c
@@ -97,7 +111,7 @@ two_hits AS (
   SELECT c.id, ts_rank_cd('${RANK_WEIGHTS}', c.tsv, q.qtwo, ${RANK_NORMALIZATION}) AS rank
   FROM q CROSS JOIN LATERAL (
     SELECT c.id, c.tsv FROM agents.kb_chunks c
-    WHERE c.agent_id = $2 AND c.tsv @@ q.qtwo AND c.tenant_id = $1
+    WHERE ${SCOPED_TSV} @@ (q.qtwo && q.qagent) AND c.tsv @@ q.qtwo AND c.agent_id = $2 AND c.tenant_id = $1
       AND ($5::text[] IS NULL OR c.document_id IN (SELECT id FROM tagged))
     LIMIT $7
   ) c
@@ -109,7 +123,8 @@ or_hits AS (
   SELECT c.id, max(ts_rank_cd('${RANK_WEIGHTS}', c.tsv, q.qor, ${RANK_NORMALIZATION})) AS rank
   FROM q CROSS JOIN LATERAL unnest(q.lex) AS t(lexeme) CROSS JOIN LATERAL (
     SELECT c.id, c.tsv FROM agents.kb_chunks c
-    WHERE c.agent_id = $2 AND c.tsv @@ (array_to_tsvector(ARRAY[t.lexeme])::text)::tsquery AND c.tenant_id = $1
+    WHERE ${SCOPED_TSV} @@ ((array_to_tsvector(ARRAY[t.lexeme])::text)::tsquery && q.qagent)
+      AND c.tsv @@ (array_to_tsvector(ARRAY[t.lexeme])::text)::tsquery AND c.agent_id = $2 AND c.tenant_id = $1
       AND ($5::text[] IS NULL OR c.document_id IN (SELECT id FROM tagged))
     LIMIT ${MAX_RANKED_PER_LEXEME}
   ) c
@@ -224,7 +239,7 @@ export class KbSearchService {
   private async run(params: unknown[]): Promise<HitRow[]> {
     const pool = (this.dataSource.driver as unknown as { master?: Partial<PgPool> }).master;
     if (typeof pool?.query === 'function') {
-      const result = await (pool as PgPool).query({ name: 'agents_kb_search_v2', text: SEARCH_SQL, values: params });
+      const result = await (pool as PgPool).query({ name: 'agents_kb_search_v3', text: SEARCH_SQL, values: params });
       return result.rows as HitRow[];
     }
     return this.dataSource.query<HitRow[]>(SEARCH_SQL, params);

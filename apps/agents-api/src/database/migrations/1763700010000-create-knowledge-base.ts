@@ -11,7 +11,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `kb_chunks`: the retrievable passages, with the heading path and position inside their document, and a weighted
  *   `tsv` (document title C, heading path B, content D) built with the document's `ts_config`.
  *
- * Retrieval matches `tsv` through a GIN index on `tsv` alone and filters the agent on the few matching rows. (A
+ * Retrieval matches `tsv` through a GIN index on `tsv` alone and filters the agent on the few matching rows (replaced
+ * by an index scoped by agent in migration 1763700019000: the rows matching a term are few only in a small table). (A
  * `btree_gin` index on `(agent_id, tsv)` was measured slower: the agent key's posting list is as long as the agent's
  * whole knowledge base and GIN intersects it on every query — 9 ms against 0.1 ms for the index scan at 10k chunks;
  * without usable statistics the planner then preferred a sequential scan, 20–40 ms.)
