@@ -14,6 +14,8 @@
  *   - query: `POST /v3/agents/:id/kb/query` with generated questions (top 5), closed loop, BENCH_CONCURRENCY (1 and 4)
  *     in flight for BENCH_SECONDS; the same client then runs against a bare Fastify child answering the same bytes.
  *     BENCH_ROUNDS rounds, medians reported. Target: p99 ≤ 20 ms at concurrency 1.
+ *   - isolation: another tenant's agent with BENCH_SMALL_CHUNKS chunks (default 300; 0 skips it) from the same
+ *     vocabulary, queried the same way at concurrency 1: its latency should follow its own size, not the big agent's.
  *   - ingestion: BENCH_INGEST_FILES markdown files uploaded as multipart to `POST /kb` (queued by agents-api, extracted,
  *     chunked and indexed by the worker's BullMQ processor, KB_INGESTION_CONCURRENCY as configured, default 2) until every one is `ready`: chunks/s. Raw text documents through
  *     the synchronous JSON path are measured too.
@@ -36,6 +38,8 @@ const SETTINGS = {
   ingestFiles: num('BENCH_INGEST_FILES', 40),
   ingestTextDocs: num('BENCH_INGEST_TEXT_DOCS', 40),
   chunksPerFile: num('BENCH_CHUNKS_PER_FILE', 50),
+  /** A second tenant's small agent, queried beside the big one (0 disables): isolation between tenants. */
+  smallChunks: num('BENCH_SMALL_CHUNKS', 300, { allowZero: true }),
   deadlineMs: num('BENCH_DEADLINE_SECONDS', 900) * 1000,
 };
 const TARGET_P99_MS = 20;
@@ -179,58 +183,68 @@ async function main() {
     await db.connect();
 
     // --- 100k chunks, generated straight into the tables ----------------------------------------------------------
-    const chunksPerDoc = Math.ceil(SETTINGS.chunks / SETTINGS.docs);
-    const questionWords = [];
-    let inserted = 0;
-    const genStart = performance.now();
-    let insertMs = 0;
-    const DOCS_PER_BATCH = 50;
-    for (let d0 = 0; d0 < SETTINGS.docs; d0 += DOCS_PER_BATCH) {
-      const docs = [];
-      const chunks = { doc: [], position: [], heading: [], content: [] };
-      for (let d = d0; d < Math.min(SETTINGS.docs, d0 + DOCS_PER_BATCH); d++) {
-        const topic = [zipf(), zipf(), zipf()];
-        const id = require('node:crypto').randomUUID();
-        docs.push({ id, name: `Doc ${d} ${topic.join(' ')}` });
-        for (let c = 0; c < chunksPerDoc && inserted + chunks.doc.length < SETTINGS.chunks; c++) {
-          const content = `${paragraph(topic, 3)}\n\n${paragraph(topic, 3)}`;
-          chunks.doc.push(id);
-          chunks.position.push(c);
-          chunks.heading.push(`${topic[0]} > Section ${c + 1}`);
-          chunks.content.push(content);
-          if (questionWords.length < SETTINGS.questions * 2 && random() < 0.01) questionWords.push(content.replace(/[.]/g, '').toLowerCase().split(/\s+/));
+    /** Writes `chunks` chunks in `docs` documents of one agent; returns the insert time and some chunks' words. */
+    const generate = async ({ tenantId, agentId: forAgent, chunks: total, docs: docCount, sampleEvery }) => {
+      const chunksPerDoc = Math.ceil(total / docCount);
+      const words = [];
+      let written = 0;
+      let ms = 0;
+      const DOCS_PER_BATCH = 50;
+      for (let d0 = 0; d0 < docCount; d0 += DOCS_PER_BATCH) {
+        const docs = [];
+        const chunks = { doc: [], position: [], heading: [], content: [] };
+        for (let d = d0; d < Math.min(docCount, d0 + DOCS_PER_BATCH); d++) {
+          const topic = [zipf(), zipf(), zipf()];
+          const id = require('node:crypto').randomUUID();
+          docs.push({ id, name: `Doc ${d} ${topic.join(' ')}` });
+          for (let c = 0; c < chunksPerDoc && written + chunks.doc.length < total; c++) {
+            const content = `${paragraph(topic, 3)}\n\n${paragraph(topic, 3)}`;
+            chunks.doc.push(id);
+            chunks.position.push(c);
+            chunks.heading.push(`${topic[0]} > Section ${c + 1}`);
+            chunks.content.push(content);
+            if (words.length < SETTINGS.questions * 2 && random() < sampleEvery) words.push(content.replace(/[.]/g, '').toLowerCase().split(/\s+/));
+          }
         }
+        const t = performance.now();
+        await db.query('BEGIN');
+        await db.query(
+          `INSERT INTO agents.kb_documents (id, tenant_id, agent_id, name, source_type, tags, status, ts_config, char_count, chunk_count, content_hash)
+           SELECT d.id, $1, $2, d.name, 'text', ARRAY['bench'], 'ready', 'english', 0, 0, md5(d.id::text)
+           FROM unnest($3::uuid[], $4::text[]) AS d(id, name)`,
+          [tenantId, forAgent, docs.map((d) => d.id), docs.map((d) => d.name)],
+        );
+        // Same expression as KbRepository.replaceChunks (title C, heading path B, content D).
+        await db.query(
+          `INSERT INTO agents.kb_chunks (tenant_id, agent_id, document_id, position, heading_path, content, char_count, tsv)
+           SELECT $1, $2, c.doc, c.position, string_to_array(c.heading, ' > '), c.content, char_length(c.content),
+                  setweight(to_tsvector('english'::regconfig, d.name), 'C')
+                  || setweight(to_tsvector('english'::regconfig, replace(c.heading, ' > ', ' ')), 'B')
+                  || setweight(to_tsvector('english'::regconfig, c.content), 'D')
+           FROM unnest($3::uuid[], $4::int[], $5::text[], $6::text[]) AS c(doc, position, heading, content)
+           JOIN agents.kb_documents d ON d.id = c.doc`,
+          [tenantId, forAgent, chunks.doc, chunks.position, chunks.heading, chunks.content],
+        );
+        await db.query('COMMIT');
+        ms += performance.now() - t;
+        written += chunks.doc.length;
+        if (written >= total) break;
       }
-      const t = performance.now();
-      await db.query('BEGIN');
       await db.query(
-        `INSERT INTO agents.kb_documents (id, tenant_id, agent_id, name, source_type, tags, status, ts_config, char_count, chunk_count, content_hash)
-         SELECT d.id, $1, $2, d.name, 'text', ARRAY['bench'], 'ready', 'english', 0, 0, md5(d.id::text)
-         FROM unnest($3::uuid[], $4::text[]) AS d(id, name)`,
-        [tenant.tenantId ?? tenant.id, agentId, docs.map((d) => d.id), docs.map((d) => d.name)],
+        `UPDATE agents.kb_documents d SET chunk_count = s.n, char_count = s.chars
+         FROM (SELECT document_id, count(*) AS n, sum(char_count) AS chars FROM agents.kb_chunks GROUP BY document_id) s
+         WHERE s.document_id = d.id AND d.agent_id = $1`,
+        [forAgent],
       );
-      // Same expression as KbRepository.replaceChunks (title C, heading path B, content D).
-      await db.query(
-        `INSERT INTO agents.kb_chunks (tenant_id, agent_id, document_id, position, heading_path, content, char_count, tsv)
-         SELECT $1, $2, c.doc, c.position, string_to_array(c.heading, ' > '), c.content, char_length(c.content),
-                setweight(to_tsvector('english'::regconfig, d.name), 'C')
-                || setweight(to_tsvector('english'::regconfig, replace(c.heading, ' > ', ' ')), 'B')
-                || setweight(to_tsvector('english'::regconfig, c.content), 'D')
-         FROM unnest($3::uuid[], $4::int[], $5::text[], $6::text[]) AS c(doc, position, heading, content)
-         JOIN agents.kb_documents d ON d.id = c.doc`,
-        [tenant.tenantId ?? tenant.id, agentId, chunks.doc, chunks.position, chunks.heading, chunks.content],
-      );
-      await db.query('COMMIT');
-      insertMs += performance.now() - t;
-      inserted += chunks.doc.length;
-      if (inserted >= SETTINGS.chunks) break;
-    }
-    await db.query(
-      `UPDATE agents.kb_documents d SET chunk_count = s.n, char_count = s.chars
-       FROM (SELECT document_id, count(*) AS n, sum(char_count) AS chars FROM agents.kb_chunks GROUP BY document_id) s WHERE s.document_id = d.id`,
-    );
-    await db.query('VACUUM ANALYZE agents.kb_chunks');
-    await db.query('ANALYZE agents.kb_documents');
+      await db.query('VACUUM ANALYZE agents.kb_chunks');
+      await db.query('ANALYZE agents.kb_documents');
+      return { written, ms, words };
+    };
+    const genStart = performance.now();
+    const big = await generate({ tenantId: tenant.tenantId ?? tenant.id, agentId, chunks: SETTINGS.chunks, docs: SETTINGS.docs, sampleEvery: 0.01 });
+    const inserted = big.written;
+    const insertMs = big.ms;
+    const questionWords = big.words;
     const rawRate = inserted / (insertMs / 1000);
     log(`generated ${inserted} chunks in ${fmt((performance.now() - genStart) / 1000)} s; raw INSERT ... SELECT with tsvector: ${fmt(rawRate, 0)} chunks/s`);
 
@@ -269,6 +283,42 @@ async function main() {
         results[concurrency].api.push(api);
         results[concurrency].bare.push(bare);
         log(`round ${round} c=${concurrency}: kb/query p50 ${fmt(api.p50, 2)} p99 ${fmt(api.p99, 2)} ms ${fmt(api.rps, 0)} req/s (errors ${api.errors}); bare p50 ${fmt(bare.p50, 2)} p99 ${fmt(bare.p99, 2)} ms ${fmt(bare.rps, 0)} req/s`);
+      }
+    }
+
+    // --- a small agent of another tenant, beside the big one ---------------------------------------------------------
+    // Same vocabulary, so its questions' words also occur in thousands of the big agent's chunks: a search that read
+    // every tenant's matching chunks and filtered the agent afterwards would cost as much here as for the big agent.
+    const small = { api: [] };
+    if (SETTINGS.smallChunks > 0) {
+      const other = JSON.parse(
+        (await procs.runNode('tenant', 'libs/tenant-auth/dist/cli/main.js', ['tenant', 'create', '--name', 'Bench small', '--plan', 'business', '--json'], env)).trim(),
+      );
+      const otherJson = { authorization: `Bearer ${other.apiKey}`, 'content-type': 'application/json' };
+      const created = await (
+        await fetch(`${base}/v3/agents`, { method: 'POST', headers: otherJson, body: JSON.stringify({ agent: { title: 'Small KB', lang: 'en', vg_kbTopChunks: 5 } }) })
+      ).json();
+      const smallAgentId = created.data.ID;
+      const gen = await generate({ tenantId: other.tenantId ?? other.id, agentId: smallAgentId, chunks: SETTINGS.smallChunks, docs: 3, sampleEvery: 0.5 });
+      const smallQuestions = Array.from({ length: SETTINGS.questions }, (_, i) => question(gen.words[i % gen.words.length]));
+      const smallRequest = (i) => ({
+        method: 'POST',
+        path: `/v3/agents/${smallAgentId}/kb/query`,
+        headers: otherJson,
+        body: JSON.stringify({ question: smallQuestions[i % smallQuestions.length], chunkLimit: 5 }),
+      });
+      let smallHits = 0;
+      for (let i = 0; i < 200; i++) {
+        const res = await apiPool.request(smallRequest(i));
+        const body = await res.body.json();
+        if (res.statusCode !== 200) throw new Error(`small-agent query failed ${res.statusCode}: ${JSON.stringify(body).slice(0, 300)}`);
+        if (body.data.chunks.length > 0) smallHits++;
+      }
+      log(`small agent: ${gen.written} chunks of another tenant; warm-up: ${smallHits}/200 questions had hits`);
+      for (let round = 1; round <= SETTINGS.rounds; round++) {
+        const api = await closedLoop(apiPool, smallRequest, 1, SETTINGS.seconds);
+        small.api.push(api);
+        log(`round ${round} small agent c=1: kb/query p50 ${fmt(api.p50, 2)} p99 ${fmt(api.p99, 2)} ms ${fmt(api.rps, 0)} req/s (errors ${api.errors})`);
       }
     }
 
@@ -330,6 +380,14 @@ async function main() {
       lines.push(`| kb/query, ${c} in flight | ${fmt(row('', a, 'p50'), 2)} | ${fmt(row('', a, 'p99'), 2)} | ${fmt(row('', a, 'rps'), 0)} |`);
       lines.push(`| bare Fastify, same bytes, ${c} in flight | ${fmt(row('', b, 'p50'), 2)} | ${fmt(row('', b, 'p99'), 2)} | ${fmt(row('', b, 'rps'), 0)} |`);
       lines.push(`| ratio | ${fmt(row('', a, 'p50') / row('', b, 'p50'))}× | ${fmt(row('', a, 'p99') / row('', b, 'p99'))}× | ${fmt((100 * row('', a, 'rps')) / row('', b, 'rps'), 0)}% |`);
+    }
+    if (small.api.length > 0) {
+      const a = small.api;
+      const bigP50 = row('', results[1].api, 'p50');
+      lines.push(
+        `| kb/query, a ${SETTINGS.smallChunks}-chunk agent of another tenant (same words), 1 in flight | ${fmt(row('', a, 'p50'), 2)} | ${fmt(row('', a, 'p99'), 2)} | ${fmt(row('', a, 'rps'), 0)} |`,
+      );
+      lines.push(`| small agent's p50 against the big agent's | ${fmt(row('', a, 'p50') / bigP50)}× | | |`);
     }
     const p99 = row('', results[1].api, 'p99');
     lines.push('', `target p99 ≤ ${TARGET_P99_MS} ms (1 in flight): ${p99 <= TARGET_P99_MS ? 'met' : 'MISSED'} (${fmt(p99, 2)} ms)`);
