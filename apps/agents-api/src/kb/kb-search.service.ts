@@ -49,6 +49,12 @@ interface HitRow {
 }
 
 /**
+ * What `kb_chunks_agent_search_idx` indexes (migration 1763700019000): the chunk's `tsv` plus one lexeme naming its
+ * agent, `@<agent id>`. Written exactly as in the index, or the planner cannot use it.
+ */
+const SCOPED_TSV = `(c.tsv || array_to_tsvector(ARRAY['@' || c.agent_id::text]))`;
+
+/**
  * One statement (prepared once per connection), a cascade from the strictest match to the loosest, each level
  * scanned (GIN) only when the levels before it found fewer than k chunks:
  * 1. resolve the agent's text-search configuration from its `lang`;
@@ -68,12 +74,6 @@ interface HitRow {
  * and-query with no lexemes matches nothing, not every chunk of the agent); `agent_id` and `tenant_id` are still
  * checked on every row, so the lexeme only narrows.
  */
-/**
- * What `kb_chunks_agent_search_idx` indexes (migration 1763700019000): the chunk's `tsv` plus one lexeme naming its
- * agent, `@<agent id>`. Written exactly as in the index, or the planner cannot use it.
- */
-const SCOPED_TSV = `(c.tsv || array_to_tsvector(ARRAY['@' || c.agent_id::text]))`;
-
 export const SEARCH_SQL = `
 WITH q AS (
   SELECT cfg, lex,
