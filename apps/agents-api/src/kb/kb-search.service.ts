@@ -70,9 +70,10 @@ const SCOPED_TSV = `(c.tsv || array_to_tsvector(ARRAY['@' || c.agent_id::text]))
  *
  * Every level matches SCOPED_TSV against its query AND the agent's own lexeme (`qagent`), so the GIN index
  * `kb_chunks_agent_search_idx` reads only this agent's matching chunks, however many other tenants' chunks match the
- * same terms. The plain `c.tsv @@` test beside it keeps the exact semantics where the scoped query could differ (an
- * and-query with no lexemes matches nothing, not every chunk of the agent); `agent_id` and `tenant_id` are still
- * checked on every row, so the lexeme only narrows.
+ * same terms. The match is the same as `c.tsv @@ query` for this agent's chunks: the agent lexeme has no position (it
+ * shifts no phrase), the parser never makes an `@<uuid>` lexeme from text, and an and-query with no lexemes (which
+ * matches nothing) is NULL rather than the agent lexeme alone. `agent_id` and `tenant_id` are still checked on every
+ * row, so the lexeme only narrows.
  */
 export const SEARCH_SQL = `
 WITH q AS (
@@ -99,8 +100,7 @@ and_hits AS (
   SELECT c.id, ts_rank_cd('${RANK_WEIGHTS}', c.tsv, q.qand, ${RANK_NORMALIZATION}) AS rank
   FROM q CROSS JOIN LATERAL (
     SELECT c.id, c.tsv FROM agents.kb_chunks c
-    WHERE ${SCOPED_TSV} @@ (CASE WHEN numnode(q.qand) > 0 THEN q.qand && q.qagent END)
-      AND c.tsv @@ q.qand AND c.agent_id = $2 AND c.tenant_id = $1
+    WHERE ${SCOPED_TSV} @@ (CASE WHEN numnode(q.qand) > 0 THEN q.qand && q.qagent END) AND c.agent_id = $2 AND c.tenant_id = $1
       AND ($5::text[] IS NULL OR c.document_id IN (SELECT id FROM tagged))
     LIMIT $7
   ) c
@@ -111,7 +111,7 @@ two_hits AS (
   SELECT c.id, ts_rank_cd('${RANK_WEIGHTS}', c.tsv, q.qtwo, ${RANK_NORMALIZATION}) AS rank
   FROM q CROSS JOIN LATERAL (
     SELECT c.id, c.tsv FROM agents.kb_chunks c
-    WHERE ${SCOPED_TSV} @@ (q.qtwo && q.qagent) AND c.tsv @@ q.qtwo AND c.agent_id = $2 AND c.tenant_id = $1
+    WHERE ${SCOPED_TSV} @@ (q.qtwo && q.qagent) AND c.agent_id = $2 AND c.tenant_id = $1
       AND ($5::text[] IS NULL OR c.document_id IN (SELECT id FROM tagged))
     LIMIT $7
   ) c
@@ -123,8 +123,7 @@ or_hits AS (
   SELECT c.id, max(ts_rank_cd('${RANK_WEIGHTS}', c.tsv, q.qor, ${RANK_NORMALIZATION})) AS rank
   FROM q CROSS JOIN LATERAL unnest(q.lex) AS t(lexeme) CROSS JOIN LATERAL (
     SELECT c.id, c.tsv FROM agents.kb_chunks c
-    WHERE ${SCOPED_TSV} @@ ((array_to_tsvector(ARRAY[t.lexeme])::text)::tsquery && q.qagent)
-      AND c.tsv @@ (array_to_tsvector(ARRAY[t.lexeme])::text)::tsquery AND c.agent_id = $2 AND c.tenant_id = $1
+    WHERE ${SCOPED_TSV} @@ ((array_to_tsvector(ARRAY[t.lexeme])::text)::tsquery && q.qagent) AND c.agent_id = $2 AND c.tenant_id = $1
       AND ($5::text[] IS NULL OR c.document_id IN (SELECT id FROM tagged))
     LIMIT ${MAX_RANKED_PER_LEXEME}
   ) c
