@@ -208,20 +208,23 @@ describe('agents-api: knowledge base (real Postgres + Redis)', () => {
     expect(await query(t, agent.ID, { question: 'zebra xylophone' })).toEqual([]);
   });
 
+  // Chunks written straight into the table, with the document's text-search configuration, as ingestion would.
+  const insertChunks = (documentId: string, count: number, text: string) =>
+    db.query(
+      `INSERT INTO agents.kb_chunks (tenant_id, agent_id, document_id, position, content, char_count, tsv)
+       SELECT d.tenant_id, d.agent_id, d.id, 1000 + g, x.t, length(x.t), to_tsvector(d.ts_config::regconfig, x.t)
+         FROM agents.kb_documents d, generate_series(1, $2::int) g,
+              LATERAL (SELECT replace($3::text, '#', g::text) AS t) x
+        WHERE d.id = $1`,
+      [documentId, count, text],
+    );
+
   it("an agent's search reads only its own chunks, however many of another tenant's match the same words", async () => {
-    // A neighbour tenant whose agent holds 3,000 chunks about refunds and payments (written straight into the table,
-    // with its document's text-search configuration, as ingestion would).
+    // A neighbour tenant whose agent holds 3,000 chunks about refunds and payments.
     const neighbour = await tenants.create();
     const big = await createAgent(neighbour, { title: 'Big KB' });
     const bigDoc = await addDoc(neighbour, big.ID, { name: 'Refund archive', content: REFUNDS });
-    await db.query(
-      `INSERT INTO agents.kb_chunks (tenant_id, agent_id, document_id, position, content, char_count, tsv)
-       SELECT d.tenant_id, d.agent_id, d.id, 1000 + g, x.t, length(x.t), to_tsvector(d.ts_config::regconfig, x.t)
-         FROM agents.kb_documents d, generate_series(1, 3000) g,
-              LATERAL (SELECT 'Refund request ' || g || ': the payment was returned to the card within five business days' AS t) x
-        WHERE d.id = $1`,
-      [bigDoc.ID],
-    );
+    await insertChunks(bigDoc.ID, 3000, 'Refund request #: the payment was returned to the card within five business days');
     const t = await tenants.create();
     const small = await createAgent(t);
     const billing = await addDoc(t, small.ID, { name: 'Billing FAQ', content: REFUNDS });
@@ -256,6 +259,39 @@ describe('agents-api: knowledge base (real Postgres + Redis)', () => {
     expect(chunkScans.length).toBeGreaterThan(0);
     expect(discarded).toBeLessThan(20);
     expect(nodes.filter((n) => n['Node Type'] === 'Bitmap Index Scan').map((n) => n['Index Name'])).toContain('kb_chunks_agent_search_idx');
+  });
+
+  it("which words count as frequent is decided by the agent's own chunks, never by another tenant's", async () => {
+    // A neighbour whose 4,000 chunks all mention widgets: "widget" is in most rows of the whole table, and Postgres'
+    // table-wide statistics say so after ANALYZE.
+    const neighbour = await tenants.create();
+    const big = await createAgent(neighbour, { title: 'Widget archive' });
+    const bigDoc = await addDoc(neighbour, big.ID, { name: 'Widget catalogue', content: SHIPPING });
+    await insertChunks(bigDoc.ID, 4000, 'Widget model # ships in a blue box with a spare widget');
+    await db.query('ANALYZE agents.kb_chunks');
+
+    // A small agent with one chunk about widgets: a question sharing only "widget" with it still finds it. (When the
+    // table-wide statistics decided, "widget" was left out of the partial levels here and the answer was empty.)
+    const t = await tenants.create();
+    const small = await createAgent(t);
+    const doc = await addDoc(t, small.ID, { name: 'Parts', content: '# Parts\n\n## Widgets\n\nEvery widget is tested twice before it leaves us.' });
+    const hits = await query(t, small.ID, { question: 'widget sprocket', chunkLimit: 5 });
+    expect(hits.map((h) => [h.documentId, h.headingPath])).toEqual([[doc.ID, ['Parts', 'Widgets']]]);
+
+    // The agent's own frequent words are left out of the partial levels: in a knowledge base where every chunk names
+    // the brand, "acme warranty" (no chunk has both) answers the warranty chunk alone, not brand-only chunks after it.
+    const brand = await createAgent(t, { title: 'Acme help' });
+    const brandDoc = await addDoc(t, brand.ID, { name: 'Acme manual', content: '# Manual\n\n## Warranty\n\nThe warranty covers two years of normal use.' });
+    await insertChunks(brandDoc.ID, 40, 'Acme tip #: keep your Acme device dry and charged');
+    const brandHits = await query(t, brand.ID, { question: 'acme warranty', chunkLimit: 5 });
+    expect(brandHits.map((h) => h.headingPath)).toEqual([['Manual', 'Warranty']]);
+    // ... unless nothing else matches: "acme sprocket" (no chunk mentions sprockets) still answers brand chunks.
+    const fallback = await query(t, brand.ID, { question: 'acme sprocket', chunkLimit: 5 });
+    expect(fallback).toHaveLength(5);
+    expect(fallback.filter((h) => h.text.startsWith('Acme tip') && !h.matchedAll)).toHaveLength(5);
+    // Without the frequent word's exclusion the same statement would have filled the answer with brand-only chunks.
+    const unfiltered = await db.query<{ id: string | null }>(SEARCH_SQL, [t.tenantId, brand.ID, 'acme warranty', [], null, 5, 1000]);
+    expect(unfiltered.rows.filter((r) => r.id !== null)).toHaveLength(5);
   });
 
   it('filters by tags (a document with any of the tags)', async () => {

@@ -4,17 +4,14 @@ import { DataSource } from 'typeorm';
 import { KbVectorService, tsConfigForLang, tsConfigSql } from '@chatbot/kb';
 import type { KbHit, KbSearchQuery } from './kb-search.types';
 import { KbRepository } from './kb.repository';
+import { SCOPED_TSV, agentTsquery } from './retrieval/kb-agent-scope';
+import { FREQUENT_LEXEMES_SQL, FREQUENT_LEXEME_MIN_CHUNKS, FREQUENT_LEXEME_SAMPLE, FREQUENT_LEXEME_SHARE, type FrequentLexemes, FrequentLexemesCache } from './retrieval/kb-frequent-lexemes';
 import { reciprocalRankFusion } from './retrieval/kb-fusion';
 
 export const KB_MAX_LIMIT = 50;
 export const KB_MAX_QUESTION_CHARS = 2000;
 /** At most this many matching chunks are ranked per scan (bounds a term frequent in a huge knowledge base). */
 export const KB_MAX_RANKED_CANDIDATES = 1000;
-/** Lexemes in more than this share of all chunks do not drive the any-term fallback. */
-const FREQUENT_LEXEME_SHARE = 0.05;
-const FREQUENT_LEXEMES_TTL_MS = 5 * 60_000;
-/** Until ANALYZE has seen the chunks (a fresh or freshly filled table), look again soon. */
-const FREQUENT_LEXEMES_RETRY_MS = 15_000;
 /**
  * ts_rank_cd weights {D, C, B, A}: chunk text (D) counts fully, its heading path (B) a little less, the document title
  * (C) less again; A is unused.
@@ -49,21 +46,17 @@ interface HitRow {
 }
 
 /**
- * What `kb_chunks_agent_search_idx` indexes (migration 1763700019000): the chunk's `tsv` plus one lexeme naming its
- * agent, `@<agent id>`. Written exactly as in the index, or the planner cannot use it.
- */
-const SCOPED_TSV = `(c.tsv || array_to_tsvector(ARRAY['@' || c.agent_id::text]))`;
-
-/**
  * One statement (prepared once per connection), a cascade from the strictest match to the loosest, each level
  * scanned (GIN) only when the levels before it found fewer than k chunks:
  * 1. resolve the agent's text-search configuration from its `lang`;
  * 2. the top-k chunks matching every term (`websearch_to_tsquery`, so quotes, `or` and `-word` work);
  * 3. chunks matching at least two of the question's lexemes (a tsquery of every pair, `(a & b) | (a & c) | ...`);
  * 4. chunks matching any one lexeme (at most MAX_RANKED_PER_LEXEME per lexeme).
- * Levels 3 and 4 leave out lexemes frequent across the whole table ($4) unless nothing else is left, and use at most
- * MAX_PAIR_LEXEMES lexemes for pairs. Ranking is the expensive part (`ts_rank_cd` walks each candidate's tsvector):
- * matching two terms first means a typical question ranks tens of chunks, not every chunk sharing one common word.
+ * Levels 3 and 4 leave out the agent's frequent lexemes ($4, FrequentLexemesCache: a word in many of the agent's
+ * chunks says little about which one answers) unless nothing else is left, and use at most MAX_PAIR_LEXEMES lexemes for
+ * pairs; when nothing matched at all, `search` runs the statement again without leaving any out. Ranking is the
+ * expensive part (`ts_rank_cd` walks each candidate's tsvector): matching two terms first means a typical question
+ * ranks tens of chunks, not every chunk sharing one common word.
  * At most $7 candidates per level are ranked, bounding the cost of terms that occur in a large part of a big
  * knowledge base. Lexeme lists become tsqueries through their tsvector text form (`'a' 'b'`, quoted exactly like
  * tsquery operands, no spaces inside lexemes): `'a' | 'b'` and `'a' & 'b'`.
@@ -79,7 +72,7 @@ export const SEARCH_SQL = `
 WITH q AS (
   SELECT cfg, lex,
          websearch_to_tsquery(cfg, $3) AS qand,
-         array_to_tsvector(ARRAY['@' || $2::text])::text::tsquery AS qagent,
+         ${agentTsquery('$2')} AS qagent,
          replace(array_to_tsvector(lex)::text, ' ', ' | ')::tsquery AS qor,
          (SELECT string_agg(replace(array_to_tsvector(ARRAY[x.a, y.b])::text, ' ', ' & '), ' | ')
           FROM unnest(lex[1:${MAX_PAIR_LEXEMES}]) WITH ORDINALITY x(a, i)
@@ -158,7 +151,10 @@ interface PgPool {
 @Injectable()
 export class KbSearchService {
   private readonly logger = new Logger(KbSearchService.name);
-  private frequent: { lexemes: string[]; expiresAt: number } | null = null;
+  private readonly frequent = new FrequentLexemesCache(
+    (tenantId, agentId) => this.readFrequentLexemes(tenantId, agentId),
+    (err) => this.logger.warn(`could not read an agent's frequent lexemes: ${err.message}`),
+  );
 
   constructor(
     private readonly dataSource: DataSource,
@@ -179,18 +175,24 @@ export class KbSearchService {
     const hybrid = (await this.vectors.detect()).enabled;
     // Hybrid: each side proposes more candidates than asked for, so fusion has something to re-rank.
     const candidates = hybrid ? Math.min(Math.max(limit * 3, 20), KB_MAX_LIMIT) : limit;
-    const params = [tenantId, agentId, question, await this.frequentLexemes(), tags, candidates, KB_MAX_RANKED_CANDIDATES];
+    const frequent = await this.frequent.get(tenantId, agentId);
+    const params = (leftOut: string[]) => [tenantId, agentId, question, leftOut, tags, candidates, KB_MAX_RANKED_CANDIDATES];
     const vectorIds = hybrid
       ? this.vectors.nearest(tenantId, agentId, question, tags, candidates).catch((err: Error) => {
           this.logger.warn(`vector search failed, answering from full-text search alone: ${err.message}`);
           return [] as string[];
         })
       : Promise.resolve([] as string[]);
-    let rows = await this.run(params);
+    let rows = await this.run(params(frequent));
     if (rows[0]?.stale) {
       // The agent's language changed since these chunks were indexed: re-index them once, then search again.
       await this.reindexLanguage(tenantId, agentId);
-      rows = await this.run(params);
+      rows = await this.run(params(frequent));
+    }
+    if (frequent.length > 0 && rows.every((r) => r.id === null)) {
+      // Nothing matched with the agent's frequent words left out of the partial levels: let them take part (a question
+      // that shares only brand words with the knowledge base still gets the chunks that have them).
+      rows = await this.run(params([]));
     }
     const hits = rows.filter((r): r is HitRow & { id: string } => r.id !== null).map(toHit);
     if (!hybrid) return hits;
@@ -244,28 +246,16 @@ export class KbSearchService {
     return this.dataSource.query<HitRow[]>(SEARCH_SQL, params);
   }
 
-  /**
-   * Lexemes found in more than FREQUENT_LEXEME_SHARE of all chunks (Postgres' own column statistics, refreshed by
-   * autovacuum's ANALYZE), cached for a few minutes (15 s while there are no statistics yet). They are left out of the
-   * two-term and one-term levels.
-   */
-  private async frequentLexemes(): Promise<string[]> {
-    if (this.frequent && Date.now() < this.frequent.expiresAt) return this.frequent.lexemes;
-    let lexemes: string[] = [];
-    let analysed = false;
-    try {
-      const rows = await this.dataSource.query<{ elems: string[] | null; freqs: number[] | null }[]>(
-        `SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs
-         FROM pg_stats WHERE schemaname = 'agents' AND tablename = 'kb_chunks' AND attname = 'tsv'`,
-      );
-      const { elems, freqs } = rows[0] ?? { elems: null, freqs: null };
-      analysed = rows.length > 0;
-      if (elems && freqs) lexemes = elems.filter((_, i) => (freqs[i] ?? 0) > FREQUENT_LEXEME_SHARE);
-    } catch (err) {
-      this.logger.warn(`could not read text-search statistics: ${(err as Error).message}`);
-    }
-    this.frequent = { lexemes, expiresAt: Date.now() + (analysed ? FREQUENT_LEXEMES_TTL_MS : FREQUENT_LEXEMES_RETRY_MS) };
-    return lexemes;
+  /** The agent's frequent lexemes, from a sample of its own chunks (FREQUENT_LEXEMES_SQL). */
+  private async readFrequentLexemes(tenantId: string, agentId: string): Promise<FrequentLexemes> {
+    const rows = await this.dataSource.query<FrequentLexemes[]>(FREQUENT_LEXEMES_SQL, [
+      tenantId,
+      agentId,
+      FREQUENT_LEXEME_SAMPLE,
+      FREQUENT_LEXEME_SHARE,
+      FREQUENT_LEXEME_MIN_CHUNKS,
+    ]);
+    return rows[0] ?? { lexemes: [], sampled: 0 };
   }
 }
 
