@@ -29,6 +29,9 @@ export class AppModule {
           logger,
           entities: [...TENANCY_ENTITIES, ...EVENTS_ENTITIES, AgentEntity, OrgEntity, ClientEntity, ConversationEntity, ConversationTurnEntity, ...KB_ENTITIES],
           errorBody: tixaeErrorBody,
+          // Knowledge-base search is planned once per connection (KbSearchService.run): at most 4 searches run at
+          // once per process, the others wait for a connection (each takes a few ms).
+          genericPlanPoolSize: 4,
         }),
         TenantAuthModule.forRoot(),
         AgentsModule,

@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { type RunningService, type TestTenant, TestTenants, request, startService } from '@chatbot/testing';
+import { createDataSource, genericPlanPool } from '@chatbot/database';
 import { KbDocumentEntity, KbIngestionService } from '@chatbot/kb';
 import { asTenantId } from '@chatbot/tenant-auth';
 import { agentsApiDefinition } from '../src/app.definition';
-import { KbSearchService, SEARCH_SQL } from '../src/kb/kb-search.service';
+import { KbSearchService, SEARCH_SQL, SEARCH_STATEMENT } from '../src/kb/kb-search.service';
 
 interface Env<T> {
   success: boolean;
@@ -259,6 +260,45 @@ describe('agents-api: knowledge base (real Postgres + Redis)', () => {
     expect(chunkScans.length).toBeGreaterThan(0);
     expect(discarded).toBeLessThan(20);
     expect(nodes.filter((n) => n['Node Type'] === 'Bitmap Index Scan').map((n) => n['Index Name'])).toContain('kb_chunks_agent_search_idx');
+  });
+
+  it('the search statement is planned once per connection, and that generic plan reads every table through an index', async () => {
+    const t = await tenants.create();
+    const agent = await createAgent(t);
+    await addDoc(t, agent.ID, { name: 'Billing FAQ', content: REFUNDS });
+    await addDoc(t, agent.ID, { name: 'Shipping', content: SHIPPING, tags: ['logistics'] });
+    // agents-api's own generic-plan pool, as KbSearchService uses it, with one connection so EXPLAIN EXECUTE sees it.
+    const source = await createDataSource({ url: process.env['DATABASE_URL']!, poolSize: 1, genericPlanPoolSize: 1 }).initialize();
+    try {
+      const pool = genericPlanPool(source)!;
+      for (const [question, tags] of [
+        ['refund payment days', null],
+        ['delivery customs', ['logistics']],
+      ] as const) {
+        const args = [t.tenantId, agent.ID, question, ['the'], tags, 5, 1000];
+        const viaApi = await query(t, agent.ID, { question, chunkLimit: 5, ...(tags ? { tags } : {}) });
+        const direct = await pool.query<{ id: string | null }>({ name: SEARCH_STATEMENT, text: SEARCH_SQL, values: args });
+        expect(direct.rows.map((r) => r.id)).toEqual(viaApi.map((h) => h.chunkId));
+        expect(viaApi.length).toBeGreaterThan(0);
+        const literal = (v: unknown) => (v === null ? 'NULL' : `'${(Array.isArray(v) ? `{${v.join(',')}}` : String(v)).replace(/'/g, "''")}'`);
+        const plan = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) EXECUTE ${SEARCH_STATEMENT}(${args.map(literal).join(', ')})`);
+        const lines = plan.rows.map((r) => r['QUERY PLAN']);
+        expect(lines.filter((l) => /Seq Scan/.test(l))).toEqual([]);
+        expect(lines.some((l) => l.includes('kb_chunks_agent_search_idx'))).toBe(true);
+      }
+      const prepared = await pool.query<{ generic_plans: string; custom_plans: string }>(
+        `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = $1`,
+        [SEARCH_STATEMENT],
+      );
+      expect(Number(prepared.rows[0]!.custom_plans)).toBe(0);
+      // agents-api searched through its own generic-plan pool (and prepared the statement there).
+      const apiSearches = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'agents-api:generic-plans' AND query LIKE '%WITH q AS%'`,
+      );
+      expect(apiSearches.rows[0]!.n).toBeGreaterThan(0);
+    } finally {
+      await source.destroy();
+    }
   });
 
   it("which words count as frequent is decided by the agent's own chunks, never by another tenant's", async () => {

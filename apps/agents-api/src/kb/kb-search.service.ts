@@ -1,11 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { genericPlanPool, pgPool } from '@chatbot/database';
 import { type TenantId, isUuid } from '@chatbot/tenant-auth';
 import { DataSource } from 'typeorm';
 import { KbVectorService, tsConfigForLang, tsConfigSql } from '@chatbot/kb';
 import type { KbHit, KbSearchQuery } from './kb-search.types';
 import { KbRepository } from './kb.repository';
 import { SCOPED_TSV, agentTsquery } from './retrieval/kb-agent-scope';
-import { FREQUENT_LEXEMES_SQL, FREQUENT_LEXEME_MIN_CHUNKS, FREQUENT_LEXEME_SAMPLE, FREQUENT_LEXEME_SHARE, type FrequentLexemes, FrequentLexemesCache } from './retrieval/kb-frequent-lexemes';
+import {
+  FREQUENT_LEXEMES_SQL,
+  FREQUENT_LEXEME_MIN_CHUNKS,
+  FREQUENT_LEXEME_SAMPLE,
+  FREQUENT_LEXEME_SHARE,
+  type FrequentLexemes,
+  FrequentLexemesCache,
+} from './retrieval/kb-frequent-lexemes';
 import { reciprocalRankFusion } from './retrieval/kb-fusion';
 
 export const KB_MAX_LIMIT = 50;
@@ -68,6 +76,8 @@ interface HitRow {
  * matches nothing) is NULL rather than the agent lexeme alone. `agent_id` and `tenant_id` are still checked on every
  * row, so the lexeme only narrows.
  */
+/** SEARCH_SQL's prepared-statement name: change it whenever the text changes. */
+export const SEARCH_STATEMENT = 'agents_kb_search_v3';
 export const SEARCH_SQL = `
 WITH q AS (
   SELECT cfg, lex,
@@ -139,10 +149,6 @@ FROM q
 LEFT JOIN (hits h JOIN agents.kb_chunks c ON c.id = h.id JOIN agents.kb_documents d ON d.id = c.document_id) ON true
 ORDER BY h.score DESC, c.id
 LIMIT $6`;
-
-interface PgPool {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
 
 /**
  * Knowledge-base retrieval (Postgres full-text search), shared by `POST /v3/agents/:agentId/kb/query` and the Chat
@@ -236,14 +242,16 @@ export class KbSearchService {
     });
   }
 
-  /** A named (prepared) statement: planned once per pooled connection instead of on every search. */
+  /**
+   * A named statement on agents-api's generic-plan pool (`genericPlanPoolSize`): parsed and planned once per
+   * connection. Planning it (the cascade's CTEs, the language CASE) costs ~3-4 ms, more than running it for most
+   * agents, and on the main pool Postgres' plan cache keeps making a custom plan per execution whenever the first ones
+   * looked cheaper than the generic plan (bench/RESULTS.md, eighteenth session). Every table is read through an index
+   * (the spec EXPLAINs the generic plan). Without that pool, a named statement on the main pool.
+   */
   private async run(params: unknown[]): Promise<HitRow[]> {
-    const pool = (this.dataSource.driver as unknown as { master?: Partial<PgPool> }).master;
-    if (typeof pool?.query === 'function') {
-      const result = await (pool as PgPool).query({ name: 'agents_kb_search_v3', text: SEARCH_SQL, values: params });
-      return result.rows as HitRow[];
-    }
-    return this.dataSource.query<HitRow[]>(SEARCH_SQL, params);
+    const pool = genericPlanPool(this.dataSource) ?? pgPool(this.dataSource);
+    return (await pool.query<HitRow>({ name: SEARCH_STATEMENT, text: SEARCH_SQL, values: params })).rows;
   }
 
   /** The agent's frequent lexemes, from a sample of its own chunks (FREQUENT_LEXEMES_SQL). */
