@@ -45,7 +45,7 @@ export const commonEnvSchema = {
   }),
   DATABASE_POOL_SIZE: envVar(z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(200, 'must be at most 200'), {
     default: '10',
-    description: 'Maximum PostgreSQL connections per process (the worker opens up to 4 more for its hot-path statements).',
+    description: 'Maximum PostgreSQL connections per process (the worker and agents-api open up to 4 more, for statements planned once per connection).',
   }),
   REDIS_URL: envVar(redisUrl, {
     default: 'redis://127.0.0.1:6379',
