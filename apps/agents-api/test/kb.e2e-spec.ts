@@ -275,12 +275,12 @@ describe('agents-api: knowledge base (real Postgres + Redis)', () => {
         ['refund payment days', null],
         ['delivery customs', ['logistics']],
       ] as const) {
-        const args = [t.tenantId, agent.ID, question, ['the'], tags, 5, 1000];
+        const args: (string | number | readonly string[] | null)[] = [t.tenantId, agent.ID, question, ['the'], tags, 5, 1000];
         const viaApi = await query(t, agent.ID, { question, chunkLimit: 5, ...(tags ? { tags } : {}) });
         const direct = await pool.query<{ id: string | null }>({ name: SEARCH_STATEMENT, text: SEARCH_SQL, values: args });
         expect(direct.rows.map((r) => r.id)).toEqual(viaApi.map((h) => h.chunkId));
         expect(viaApi.length).toBeGreaterThan(0);
-        const literal = (v: unknown) => (v === null ? 'NULL' : `'${(Array.isArray(v) ? `{${v.join(',')}}` : String(v)).replace(/'/g, "''")}'`);
+        const literal = (v: (typeof args)[number]) => (v === null ? 'NULL' : `'${(typeof v === 'object' ? `{${v.join(',')}}` : String(v)).replace(/'/g, "''")}'`);
         const plan = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) EXECUTE ${SEARCH_STATEMENT}(${args.map(literal).join(', ')})`);
         const lines = plan.rows.map((r) => r['QUERY PLAN']);
         expect(lines.filter((l) => /Seq Scan/.test(l))).toEqual([]);
