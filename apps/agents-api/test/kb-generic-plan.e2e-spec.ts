@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createDataSource, genericPlanPool } from '@chatbot/database';
-import { type IsolatedEnvironment, isolatedEnvironment } from '@chatbot/testing';
+import { genericPlanPool } from '@chatbot/database';
+import { isolatedDatabase } from '@chatbot/testing';
 import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
 import { SEARCH_SQL, SEARCH_STATEMENT } from '../src/kb/kb-search.service';
 
 /**
@@ -11,23 +10,8 @@ import { SEARCH_SQL, SEARCH_STATEMENT } from '../src/kb/kb-search.service';
  * kept as they fill: it must reach every table through an index, or it would scan them whole at every search later.
  */
 describe('kb search: the generic plan on empty, then filled and analyzed tables (real Postgres, own database)', () => {
-  let env: IsolatedEnvironment;
-  const sources: DataSource[] = [];
-
-  beforeAll(async () => {
-    env = await isolatedEnvironment();
-  });
-
-  afterAll(async () => {
-    await Promise.all(sources.map((s) => s.destroy()));
-    await env?.drop();
-  });
-
-  const open = async (): Promise<Pool> => {
-    const source = await createDataSource({ url: env.env['DATABASE_URL']!, poolSize: 1, genericPlanPoolSize: 1 }).initialize();
-    sources.push(source);
-    return genericPlanPool(source)!;
-  };
+  const database = isolatedDatabase();
+  const open = async (): Promise<Pool> => genericPlanPool(await database.open({ poolSize: 1, genericPlanPoolSize: 1 }))!;
   const search = async (pool: Pool, tenantId: string, agentId: string, question: string) =>
     (await pool.query<{ id: string | null }>({ name: SEARCH_STATEMENT, text: SEARCH_SQL, values: [tenantId, agentId, question, [], null, 5, 1000] })).rows
       .map((r) => r.id)

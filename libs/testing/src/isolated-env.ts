@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { dropDatabase, ensureDatabase, runMigrations, withDatabase } from '@chatbot/database';
+import { type DataSourceOptions, createDataSource, dropDatabase, ensureDatabase, runMigrations, withDatabase } from '@chatbot/database';
+import type { DataSource } from 'typeorm';
 import { TEST_DB_PREFIX } from './jest/run-context';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,5 +23,29 @@ export async function isolatedEnvironment(): Promise<IsolatedEnvironment> {
   return {
     env: { DATABASE_URL: url, REDIS_PREFIX: `${process.env['REDIS_PREFIX'] ?? 'test'}:${id}` },
     drop: () => dropDatabase(url),
+  };
+}
+
+/**
+ * For a describe block: a database of its own (migrated, see `isolatedEnvironment`) made before its tests, and
+ * `open(options)` for DataSources on it; every DataSource opened, then the database, go after the block.
+ */
+export function isolatedDatabase(): { open: (options: Omit<DataSourceOptions, 'url'>) => Promise<DataSource> } {
+  let env: IsolatedEnvironment | undefined;
+  const sources: DataSource[] = [];
+  beforeAll(async () => {
+    env = await isolatedEnvironment();
+  });
+  afterAll(async () => {
+    await Promise.all(sources.map((s) => s.destroy()));
+    await env?.drop();
+  });
+  return {
+    open: async (options) => {
+      if (!env) throw new Error('isolatedDatabase: open() runs inside tests or hooks, after its beforeAll');
+      const source = await createDataSource({ ...options, url: env.env['DATABASE_URL']! }).initialize();
+      sources.push(source);
+      return source;
+    },
   };
 }

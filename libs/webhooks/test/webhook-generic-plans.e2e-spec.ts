@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createDataSource, genericPlanPool } from '@chatbot/database';
+import { genericPlanPool } from '@chatbot/database';
 import type { EventEnvelope } from '@chatbot/events';
-import { type IsolatedEnvironment, isolatedEnvironment } from '@chatbot/testing';
+import { isolatedDatabase } from '@chatbot/testing';
 import { DELIVERY_CONTEXTS_STATEMENT, FANOUT_STATEMENT, WEBHOOK_ENTITIES, WebhookMessageRepository } from '@chatbot/webhooks';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -13,23 +13,8 @@ import type { DataSource } from 'typeorm';
  * `EXPLAIN EXECUTE` on it see the very statements the repository prepared.
  */
 describe('webhook hot path: named statements with generic plans (real Postgres, own database)', () => {
-  let env: IsolatedEnvironment;
-  const sources: DataSource[] = [];
-
-  beforeAll(async () => {
-    env = await isolatedEnvironment();
-  });
-
-  afterAll(async () => {
-    await Promise.all(sources.map((s) => s.destroy()));
-    await env?.drop();
-  });
-
-  const open = async (genericPlanPoolSize: number): Promise<DataSource> => {
-    const source = await createDataSource({ url: env.env['DATABASE_URL']!, entities: WEBHOOK_ENTITIES, poolSize: 1, genericPlanPoolSize }).initialize();
-    sources.push(source);
-    return source;
-  };
+  const database = isolatedDatabase();
+  const open = (genericPlanPoolSize: number): Promise<DataSource> => database.open({ entities: WEBHOOK_ENTITIES, poolSize: 1, genericPlanPoolSize });
   const generic = (db: DataSource): Pool => genericPlanPool(db)!;
 
   const insertWebhook = async (db: DataSource, tenantId: string): Promise<string> => {
