@@ -3,6 +3,7 @@ import { genericPlanPool } from '@chatbot/database';
 import { isolatedDatabase } from '@chatbot/testing';
 import type { Pool } from 'pg';
 import { SEARCH_SQL, SEARCH_STATEMENT } from '../src/kb/kb-search.service';
+import { insertChunks } from './kb-chunks-fixture';
 
 /**
  * agents-api plans the knowledge-base search once per connection (its generic-plan pool, KbSearchService.run). A
@@ -31,12 +32,7 @@ describe('kb search: the generic plan on empty, then filled and analyzed tables 
        VALUES ($1, $2, 'FAQ', 'text', 'ready', 'english', $3) RETURNING id`,
       [tenantId, agentId, chunks],
     );
-    await pool.query(
-      `INSERT INTO agents.kb_chunks (tenant_id, agent_id, document_id, position, content, char_count, tsv)
-       SELECT $1, $2, $3, g, t, length(t), to_tsvector('english', t)
-         FROM generate_series(0, $4::int - 1) g, LATERAL (SELECT 'Refund ' || g || ': the payment returns within five days' AS t) x`,
-      [tenantId, agentId, doc.rows[0]!.id, chunks],
-    );
+    await insertChunks(pool, doc.rows[0]!.id, chunks, 'Refund #: the payment returns within five days');
     return { tenantId, agentId };
   };
 

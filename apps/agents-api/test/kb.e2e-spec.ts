@@ -8,6 +8,7 @@ import { KbDocumentEntity, KbIngestionService } from '@chatbot/kb';
 import { asTenantId } from '@chatbot/tenant-auth';
 import { agentsApiDefinition } from '../src/app.definition';
 import { KbSearchService, SEARCH_SQL, SEARCH_STATEMENT } from '../src/kb/kb-search.service';
+import { insertChunks } from './kb-chunks-fixture';
 
 interface Env<T> {
   success: boolean;
@@ -209,23 +210,12 @@ describe('agents-api: knowledge base (real Postgres + Redis)', () => {
     expect(await query(t, agent.ID, { question: 'zebra xylophone' })).toEqual([]);
   });
 
-  // Chunks written straight into the table, with the document's text-search configuration, as ingestion would.
-  const insertChunks = (documentId: string, count: number, text: string) =>
-    db.query(
-      `INSERT INTO agents.kb_chunks (tenant_id, agent_id, document_id, position, content, char_count, tsv)
-       SELECT d.tenant_id, d.agent_id, d.id, 1000 + g, x.t, length(x.t), to_tsvector(d.ts_config::regconfig, x.t)
-         FROM agents.kb_documents d, generate_series(1, $2::int) g,
-              LATERAL (SELECT replace($3::text, '#', g::text) AS t) x
-        WHERE d.id = $1`,
-      [documentId, count, text],
-    );
-
   it("an agent's search reads only its own chunks, however many of another tenant's match the same words", async () => {
     // A neighbour tenant whose agent holds 3,000 chunks about refunds and payments.
     const neighbour = await tenants.create();
     const big = await createAgent(neighbour, { title: 'Big KB' });
     const bigDoc = await addDoc(neighbour, big.ID, { name: 'Refund archive', content: REFUNDS });
-    await insertChunks(bigDoc.ID, 3000, 'Refund request #: the payment was returned to the card within five business days');
+    await insertChunks(db, bigDoc.ID, 3000, 'Refund request #: the payment was returned to the card within five business days');
     const t = await tenants.create();
     const small = await createAgent(t);
     const billing = await addDoc(t, small.ID, { name: 'Billing FAQ', content: REFUNDS });
@@ -307,7 +297,7 @@ describe('agents-api: knowledge base (real Postgres + Redis)', () => {
     const neighbour = await tenants.create();
     const big = await createAgent(neighbour, { title: 'Widget archive' });
     const bigDoc = await addDoc(neighbour, big.ID, { name: 'Widget catalogue', content: SHIPPING });
-    await insertChunks(bigDoc.ID, 4000, 'Widget model # ships in a blue box with a spare widget');
+    await insertChunks(db, bigDoc.ID, 4000, 'Widget model # ships in a blue box with a spare widget');
     await db.query('ANALYZE agents.kb_chunks');
 
     // A small agent with one chunk about widgets: a question sharing only "widget" with it still finds it. (When the
@@ -322,7 +312,7 @@ describe('agents-api: knowledge base (real Postgres + Redis)', () => {
     // the brand, "acme warranty" (no chunk has both) answers the warranty chunk alone, not brand-only chunks after it.
     const brand = await createAgent(t, { title: 'Acme help' });
     const brandDoc = await addDoc(t, brand.ID, { name: 'Acme manual', content: '# Manual\n\n## Warranty\n\nThe warranty covers two years of normal use.' });
-    await insertChunks(brandDoc.ID, 40, 'Acme tip #: keep your Acme device dry and charged');
+    await insertChunks(db, brandDoc.ID, 40, 'Acme tip #: keep your Acme device dry and charged');
     const brandHits = await query(t, brand.ID, { question: 'acme warranty', chunkLimit: 5 });
     expect(brandHits.map((h) => h.headingPath)).toEqual([['Manual', 'Warranty']]);
     // ... unless nothing else matches: "acme sprocket" (no chunk mentions sprockets) still answers brand chunks.

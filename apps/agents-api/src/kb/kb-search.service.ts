@@ -181,14 +181,15 @@ export class KbSearchService {
     const hybrid = (await this.vectors.detect()).enabled;
     // Hybrid: each side proposes more candidates than asked for, so fusion has something to re-rank.
     const candidates = hybrid ? Math.min(Math.max(limit * 3, 20), KB_MAX_LIMIT) : limit;
-    const frequent = await this.frequent.get(tenantId, agentId);
-    const params = (leftOut: string[]) => [tenantId, agentId, question, leftOut, tags, candidates, KB_MAX_RANKED_CANDIDATES];
     const vectorIds = hybrid
       ? this.vectors.nearest(tenantId, agentId, question, tags, candidates).catch((err: Error) => {
           this.logger.warn(`vector search failed, answering from full-text search alone: ${err.message}`);
           return [] as string[];
         })
       : Promise.resolve([] as string[]);
+    // After the vector search started: an agent's first search waits for its frequent lexemes, the vectors need not.
+    const frequent = await this.frequent.get(tenantId, agentId);
+    const params = (leftOut: string[]) => [tenantId, agentId, question, leftOut, tags, candidates, KB_MAX_RANKED_CANDIDATES];
     let rows = await this.run(params(frequent));
     if (rows[0]?.stale) {
       // The agent's language changed since these chunks were indexed: re-index them once, then search again.
