@@ -123,6 +123,47 @@ describe('webhook delivery is at-least-once across crashes and outages', () => {
     await kill(second, 'SIGTERM');
   }, 90000);
 
+  it('SIGKILL after the relay published an event but before its eager fan-out finished: the delayed fan-out job runs when its lease ends', async () => {
+    const t = await setup('/lease');
+    receiver.respond(() => ({ status: 200 }));
+    const env = { ...isolated.env, QUEUE_STALLED_INTERVAL_MS: '1000', QUEUE_LOCK_DURATION_MS: '2000' };
+    // Hold the fan-out's first write: its statement waits for this lock, the relay (events.outbox only) does not.
+    const blocker = db.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    await blocker.query('LOCK TABLE business.webhook_events IN SHARE MODE');
+    let eventId: string;
+    try {
+      const first = await spawnWorker(env);
+      workers.push(first);
+      [eventId] = (await produce(t.tenantId, 1)) as [string];
+      // Published (no relay enqueues it again), and its fan-out statement is waiting for the lock.
+      const published = async () => (await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM events.outbox WHERE id = $1 AND published_at IS NOT NULL`, [eventId]))[0]!.n === 1;
+      const fanoutWaits = async () =>
+        (
+          await db.query<{ n: number }[]>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO business.webhook_events%'`,
+          )
+        )[0]!.n === 1;
+      await waitFor(async () => (await published()) && (await fanoutWaits()), { timeoutMs: 10000, what: 'the eager fan-out waiting for the lock' });
+      await kill(first, 'SIGKILL');
+    } finally {
+      await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+    expect(receiver.on('/lease')).toHaveLength(0);
+
+    const started = Date.now();
+    const second = await spawnWorker(env);
+    workers.push(second);
+    await waitFor(() => receiver.on('/lease').length === 1, { timeoutMs: 20000, intervalMs: 100, what: 'delivered by the fan-out job' });
+    expect(receiver.on('/lease')[0]!.headers['webhook-id']).toBe(eventId);
+    expect(Date.now() - started).toBeLessThan(15000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.on('/lease')).toHaveLength(1);
+    await kill(second, 'SIGTERM');
+  }, 60000);
+
   it('SIGTERM while a delivery is in flight: the delivery completes and is logged before the worker exits 0', async () => {
     const t = await setup('/graceful');
     receiver.respond((r) => (r.path === '/graceful' ? { status: 200, delayMs: 1200 } : { status: 200 }));

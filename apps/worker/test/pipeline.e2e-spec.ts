@@ -22,11 +22,27 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     await f?.stop();
   });
 
-  /** First delivery attempts that found no context handed over by fan-out (`webhook_delivery_handoff_total`). */
-  const handoffMissing = async (): Promise<number> => {
+  /** A counter of the worker's /metrics, e.g. `webhook_delivery_handoff_total{result="missing"}`. */
+  const metric = async (series: string): Promise<number> => {
     const res = await request<string>('GET', `${f.worker.baseUrl}/metrics`);
-    return Number(/^webhook_delivery_handoff_total\{result="missing"\} (\d+)$/m.exec(res.text)?.[1] ?? 0);
+    const line = res.text.split('\n').find((l) => l.startsWith(`${series} `));
+    return Number(line?.slice(series.length + 1) ?? 0);
   };
+
+  /** What BullMQ's event stream of a queue (the services' Redis and prefix) says happened to a job, oldest first. */
+  const jobHistory = async (queue: QueueName, jobId: string): Promise<{ event: string; at: number }[]> => {
+    const env = testEnv(f.isolated.env);
+    const client = new Redis(env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+    try {
+      const entries = await client.xrange(`${bullPrefix(env['REDIS_PREFIX']!)}:${queue}:events`, '-', '+');
+      return entries.filter(([, fields]) => fields[3] === jobId).map(([id, fields]) => ({ event: fields[1]!, at: Number(id.split('-')[0]) }));
+    } finally {
+      client.disconnect();
+    }
+  };
+
+  /** First delivery attempts that found no context handed over by fan-out (`webhook_delivery_handoff_total`). */
+  const handoffMissing = () => metric('webhook_delivery_handoff_total{result="missing"}');
 
   it('delivers a committed event, signed (verified by standardwebhooks), with webhook-id = event id, to matching webhooks only', async () => {
     const t = await f.tenants.create();
@@ -174,13 +190,12 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     );
     expect(await statuses()).toEqual(finished);
 
-    // The fan-out job and both delivery jobs are removed from Redis once completed (not kept an hour).
+    // The fan-out job and both delivery jobs are gone from Redis (completed jobs are not kept an hour).
     // The Redis the services under test use (testEnv: the run's environment plus the isolated prefix).
     const env = testEnv(f.isolated.env);
     const redis = { REDIS_URL: env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: env['REDIS_PREFIX']! };
     const fanout = new TypedQueue(QUEUES.eventFanout, redis);
     const deliveries = new TypedQueue(QUEUES.webhookDelivery, redis);
-    const client = new Redis(redis.REDIS_URL, { maxRetriesPerRequest: 1 });
     try {
       const jobs = async () =>
         Promise.all([
@@ -189,14 +204,12 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
           deliveries.queue.getJob(jobIds.delivery(event.id, bad.id)),
         ]);
       await waitFor(async () => (await jobs()).every((job) => job === undefined), { timeoutMs: 5000, what: 'completed jobs removed' });
-      // ...after completing (BullMQ's event stream of each queue says so: this looks at the services' Redis and prefix).
-      const completed = async (queue: QueueName, jobId: string) => {
-        const entries = await client.xrange(`${bullPrefix(redis.REDIS_PREFIX)}:${queue}:events`, '-', '+');
-        return entries.some(([, fields]) => fields[1] === 'completed' && fields[3] === jobId);
-      };
-      expect(await completed(QUEUES.eventFanout, jobIds.fanout(event.id))).toBe(true);
-      expect(await completed(QUEUES.webhookDelivery, jobIds.delivery(event.id, ok.id))).toBe(true);
-      expect(await completed(QUEUES.webhookDelivery, jobIds.delivery(event.id, bad.id))).toBe(true);
+      // BullMQ's event streams tell how: the fan-out job waited in the delayed set while the relay fanned the event out
+      // itself (eager fan-out) and was removed unfetched; the delivery jobs were removed when they completed.
+      const history = async (queue: QueueName, jobId: string) => (await jobHistory(queue, jobId)).map((h) => h.event);
+      expect(await history(QUEUES.eventFanout, jobIds.fanout(event.id))).toEqual(['added', 'delayed', 'removed']);
+      expect(await history(QUEUES.webhookDelivery, jobIds.delivery(event.id, ok.id))).toContain('completed');
+      expect(await history(QUEUES.webhookDelivery, jobIds.delivery(event.id, bad.id))).toContain('completed');
 
       // Replay: the relay publishes the row again, fan-out runs again and adds both delivery jobs again (no handoff:
       // their messages exist), and each finds its message finished and sends nothing.
@@ -207,7 +220,6 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     } finally {
       await fanout.close();
       await deliveries.close();
-      client.disconnect();
     }
     expect(f.receiver.on('/replay-ok')).toHaveLength(1);
     expect(f.receiver.on('/replay-bad')).toHaveLength(1);
@@ -216,6 +228,38 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     expect((await f.api$('GET', `/${bad.id}/logs`, t.apiKey)).body).toHaveLength(1);
     const [row] = await f.db.query<{ published_at: Date | null }[]>('SELECT published_at FROM events.outbox WHERE id = $1', [event.id]);
     expect(row?.published_at).toBeInstanceOf(Date);
+  });
+
+  it('an eager fan-out that fails is handed to the fan-out worker at once (not after the lease), which retries it', async () => {
+    const t = await f.tenants.create();
+    await f.createWebhook(t.apiKey, { event_type: 'lead_captured', webhook_url: f.receiver.url('/eager-retry') });
+    f.receiver.respond(() => ({ status: 200 }));
+    // Storing this tenant's events fails until the trigger is dropped (the database refusing, as in an outage).
+    await f.db.query(`CREATE FUNCTION business.refuse_test_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.tenant_id = '${t.tenantId}' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`);
+    await f.db.query(`CREATE TRIGGER refuse_test_event BEFORE INSERT ON business.webhook_events FOR EACH ROW EXECUTE FUNCTION business.refuse_test_event()`);
+    const failed = () => metric('fanout_eager_events_total{result="failed"}');
+    const failedBefore = await failed();
+    let eventId: string;
+    try {
+      eventId = (await f.produce(t.tenantId, 'lead_captured', lead(40))).id;
+      await waitFor(async () => (await failed()) === failedBefore + 1, { timeoutMs: 10000, what: 'the eager fan-out failed' });
+      expect(f.receiver.on('/eager-retry')).toHaveLength(0);
+    } finally {
+      await f.db.query(`DROP TRIGGER IF EXISTS refuse_test_event ON business.webhook_events; DROP FUNCTION IF EXISTS business.refuse_test_event()`);
+    }
+    await waitFor(() => f.receiver.on('/eager-retry').length === 1, { timeoutMs: 15000, what: 'delivered by the retried fan-out job' });
+    expect(f.receiver.on('/eager-retry')[0]!.headers['webhook-id']).toBe(eventId);
+
+    // The job was delayed by the lease (QUEUE_LOCK_DURATION_MS = 3 s here), made due as soon as the eager run failed,
+    // and completed by the fan-out worker (after a failed attempt or two while the trigger was still there).
+    const history = await jobHistory(QUEUES.eventFanout, jobIds.fanout(eventId));
+    expect(history.slice(0, 3).map((h) => h.event)).toEqual(['added', 'delayed', 'waiting']);
+    expect(history[2]!.at - history[1]!.at).toBeLessThan(2500);
+    expect(history.map((h) => h.event)).toContain('completed');
+    const delivered = async () =>
+      (await f.db.query<unknown[]>(`SELECT 1 FROM business.webhook_messages WHERE event_id = $1 AND status = 'delivered'`, [eventId])).length === 1;
+    await waitFor(delivered, { timeoutMs: 5000, what: 'message delivered' });
   });
 
   it('410 Gone disables the webhook and raises webhook_disabled through the outbox', async () => {

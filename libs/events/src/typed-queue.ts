@@ -89,6 +89,23 @@ export class TypedQueue<Q extends QueueName> {
     await this.queue.addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: job.opts })));
   }
 
+  /**
+   * Removes jobs that are waiting or delayed (BullMQ refuses to remove an active one: it answers 0 for it); one script
+   * per job, all sent at once. Resolves to how many were removed.
+   */
+  async remove(jobIds: readonly string[]): Promise<number> {
+    const codes = await Promise.all(jobIds.map((jobId) => this.queue.remove(jobId, { removeChildren: false })));
+    return codes.filter((code) => code === 1).length;
+  }
+
+  /** Makes a delayed job due now; false if it is not delayed (gone, or already waiting, active or finished). */
+  async promote(jobId: string): Promise<boolean> {
+    const job = await this.queue.getJob(jobId);
+    if (!job || !(await job.isDelayed())) return false;
+    await job.promote();
+    return true;
+  }
+
   async close(): Promise<void> {
     await this.queue.close().catch(() => undefined);
     this.connection.disconnect();

@@ -36,6 +36,11 @@ export const workerEnvSchema = {
     default: '20',
     description: 'Fan-out jobs (one per event) processed at once per worker; size with DATABASE_POOL_SIZE.',
   }),
+  FANOUT_EAGER_LIMIT: envVar(int(0, 100000), {
+    default: '1000',
+    description:
+      "Events the outbox relay fans out itself, at once, right after publishing them; each one's fan-out job waits in the delayed set meanwhile (QUEUE_LOCK_DURATION_MS) and runs only if this process dies or the fan-out failed. Beyond the limit, events go through the fan-out queue. 0 = every event through the queue.",
+  }),
   WEBHOOK_DELIVERY_CONCURRENCY: envVar(int(1, 1000), {
     default: '50',
     description: 'Webhook deliveries in flight per worker process.',

@@ -2,12 +2,13 @@ import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplication
 import { type EventEnvelope, OUTBOX_NOTIFY_CHANNEL, type TypedJob, jobIds, type QUEUES } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger, MetricsService } from '@chatbot/platform';
 import { pgPool } from '@chatbot/webhooks';
-import type { QueryResult } from 'pg';
+import type { PoolClient, QueryResult } from 'pg';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '../config/worker.config';
 import { PgListener } from '../notifications/pg-listener';
 import { FanoutQueue } from '../queues/worker-queues';
+import { EagerFanout } from '../webhooks/eager-fanout';
 
 interface OutboxRow {
   id: string;
@@ -23,7 +24,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Publishes outbox rows to the fan-out queue. Rows are claimed with FOR UPDATE SKIP LOCKED (several relays never
  * take the same row), enqueued with jobId = event id (a replayed row is not enqueued twice), and marked published in
  * the same transaction: if Redis is down the transaction rolls back and the rows wait. Woken by LISTEN/NOTIFY (the
- * worker's shared PgListener); polls as a fallback.
+ * worker's shared PgListener); polls as a fallback. Once published, up to FANOUT_EAGER_LIMIT events are fanned out
+ * by this process at once, their jobs delayed meanwhile as a safety net (EagerFanout).
  */
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -37,6 +39,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   constructor(
     private readonly dataSource: DataSource,
     private readonly fanout: FanoutQueue,
+    private readonly eager: EagerFanout,
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
     metrics: MetricsService,
@@ -58,6 +61,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     this.stopped = true;
     clearInterval(this.pollTimer);
     await this.draining;
+    await this.eager.idle();
   }
 
   /** Runs a drain now, or once more after the current one. */
@@ -128,23 +132,32 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
         if (!UUID.test(row.id)) throw new Error(`outbox row id is not a uuid: ${row.id}`);
         return row.id;
       });
-      const jobs: TypedJob<typeof QUEUES.eventFanout>[] = rows.map((row) => ({
+      const events: EventEnvelope[] = rows.map((row) => ({
+        id: row.id,
+        type: row.event_type,
+        tenant_id: row.tenant_id,
+        occurred_at: row.occurred_at.toISOString(),
+        data: row.payload,
+      }));
+      // The first `eager` events are fanned out by this process right after the commit; their jobs wait meanwhile.
+      const eager = this.eager.reserve(events.length);
+      const jobs: TypedJob<typeof QUEUES.eventFanout>[] = events.map((event, i) => ({
         name: 'fan-out',
-        data: {
-          event: { id: row.id, type: row.event_type, tenant_id: row.tenant_id, occurred_at: row.occurred_at.toISOString(), data: row.payload },
+        data: { event },
+        opts: {
+          jobId: jobIds.fanout(event.id),
+          attempts: 20,
+          backoff: { type: 'exponential', delay: 1000 },
+          ...(i < eager ? { delay: this.eager.leaseMs } : {}),
         },
-        opts: { jobId: jobIds.fanout(row.id), attempts: 20, backoff: { type: 'exponential', delay: 1000 } },
       }));
       try {
-        await this.fanout.addBulk(jobs);
+        await this.publish(client, ids, jobs);
       } catch (err) {
-        await client.query('ROLLBACK');
-        await client
-          .query(`UPDATE events.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [ids, (err as Error).message.slice(0, 500)])
-          .catch(() => undefined);
+        this.eager.release(eager);
         throw err;
       }
-      await client.query(`UPDATE events.outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY('{${ids.join(',')}}'::uuid[]); COMMIT`);
+      this.eager.start(events.slice(0, eager));
       this.published.inc(rows.length);
       return rows.length;
     } catch (err) {
@@ -154,5 +167,19 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     } finally {
       client.release(broken);
     }
+  }
+
+  /** Adds the jobs, then marks the rows published and commits; if Redis refuses the jobs, rolls back (rows wait). */
+  private async publish(client: PoolClient, ids: readonly string[], jobs: readonly TypedJob<typeof QUEUES.eventFanout>[]): Promise<void> {
+    try {
+      await this.fanout.addBulk(jobs);
+    } catch (err) {
+      await client.query('ROLLBACK');
+      await client
+        .query(`UPDATE events.outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`, [ids, (err as Error).message.slice(0, 500)])
+        .catch(() => undefined);
+      throw err;
+    }
+    await client.query(`UPDATE events.outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY('{${ids.join(',')}}'::uuid[]); COMMIT`);
   }
 }

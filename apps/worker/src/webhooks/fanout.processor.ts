@@ -59,8 +59,12 @@ export class FanoutProcessor implements OnApplicationBootstrap, BeforeApplicatio
     await this.worker?.disconnect();
   }
 
-  async process(job: FanoutJob): Promise<{ webhooks: number }> {
-    const { event } = job.data;
+  process(job: FanoutJob): Promise<{ webhooks: number }> {
+    return this.fanOut(job.data.event);
+  }
+
+  /** The work of one fan-out job, also run without the job by the relay's eager fan-out (EagerFanout). */
+  async fanOut(event: EventEnvelope): Promise<{ webhooks: number }> {
     if (isProjectionEvent(event)) {
       // Agent and knowledge-base changes feed widget-api's agent projection (widget-api never reads the agents schema).
       await this.projections.add({

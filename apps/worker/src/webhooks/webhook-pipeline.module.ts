@@ -5,6 +5,7 @@ import { DeliveryQueue, FanoutQueue, ProjectionQueue } from '../queues/worker-qu
 import { RetentionService } from '../retention/retention.service';
 import { DeliveryHandoff } from './delivery-handoff';
 import { DeliveryProcessor } from './delivery.processor';
+import { EagerFanout } from './eager-fanout';
 import { FanoutProcessor } from './fanout.processor';
 
 /** Outbox → fan-out → delivery, plus retention of delivery logs, webhook events and published outbox rows. */
@@ -17,6 +18,7 @@ import { FanoutProcessor } from './fanout.processor';
     { provide: DeliveryHandoff, useFactory: (listener: PgListener) => DeliveryHandoff.fromListener(listener), inject: [PgListener] },
     OutboxRelayService,
     FanoutProcessor,
+    EagerFanout,
     DeliveryProcessor,
     RetentionService,
   ],
