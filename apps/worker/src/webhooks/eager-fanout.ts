@@ -99,7 +99,7 @@ export class EagerFanout implements BeforeApplicationShutdown {
     // Neither step is needed for correctness: a job left in the delayed set runs when its lease ends (again, harmlessly,
     // for a fanned-out event). Both only save that wait or that second run.
     await Promise.all([
-      this.queue.remove(done).catch((err: unknown) => this.warn('could not remove the fan-out jobs of eagerly fanned-out events; they run again, harmlessly, when their lease ends', err)),
+      this.queue.removeDelayed(done).catch((err: unknown) => this.warn('could not remove the fan-out jobs of eagerly fanned-out events; they run again, harmlessly, when their lease ends', err)),
       ...failed.map(({ jobId, reason }) => {
         this.warn('eager fan-out failed; the fan-out job retries it', reason, jobId);
         return this.queue.promote(jobId).catch((err: unknown) => this.warn('could not make a failed eager fan-out job due now; it runs when its lease ends', err, jobId));
