@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createDataSource } from '@chatbot/database';
-import { EVENTS_ENTITIES, writeOutboxEvent } from '@chatbot/events';
+import { EVENTS_ENTITIES, QUEUES, TypedQueue, jobIds, writeOutboxEvent } from '@chatbot/events';
 import {
   type IsolatedEnvironment,
   PrivateRedis,
@@ -162,6 +162,39 @@ describe('webhook delivery is at-least-once across crashes and outages', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.on('/lease')).toHaveLength(1);
     await kill(second, 'SIGTERM');
+  }, 60000);
+
+  it('SIGKILL during an eager first attempt: its delayed delivery job runs when the lease ends, with the same webhook-id', async () => {
+    const t = await setup('/eager-crash');
+    const webhookId = (await request<{ id: string }[]>('GET', `${api.baseUrl}/api/chatbot-webhooks`, { key: t.apiKey })).body[0]!.id;
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    receiver.respond((r) => (r.path === '/eager-crash' && receiver.on('/eager-crash').length === 1 ? { status: 200, until: released } : { status: 200 }));
+    // Lease = lock (2 s) + request timeout (1.5 s).
+    const env = { ...isolated.env, QUEUE_STALLED_INTERVAL_MS: '1000', QUEUE_LOCK_DURATION_MS: '2000', WEBHOOK_TIMEOUT_MS: '1500' };
+    const testing = testEnv(isolated.env);
+    const deliveries = new TypedQueue(QUEUES.webhookDelivery, { REDIS_URL: testing['REDIS_URL'] ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: testing['REDIS_PREFIX']! });
+    try {
+      const first = await spawnWorker(env);
+      workers.push(first);
+      const [eventId] = (await produce(t.tenantId, 1)) as [string];
+      await waitFor(() => receiver.on('/eager-crash').length === 1, { timeoutMs: 10000, what: 'the first attempt in flight' });
+      // Made by fan-out itself: the job is still waiting in the delayed set, not active in a worker.
+      expect(await (await deliveries.queue.getJob(jobIds.delivery(eventId, webhookId)))?.isDelayed()).toBe(true);
+      await kill(first, 'SIGKILL');
+      release();
+
+      const second = await spawnWorker(env);
+      workers.push(second);
+      await waitFor(() => receiver.on('/eager-crash').length === 2, { timeoutMs: 15000, intervalMs: 100, what: 'the attempt again, by the job' });
+      expect(receiver.on('/eager-crash').map((r) => r.headers['webhook-id'])).toEqual([eventId, eventId]);
+      const delivered = async () =>
+        (await db.query<{ status: string }[]>(`SELECT status FROM business.webhook_messages WHERE event_id = $1`, [eventId]))[0]?.status === 'delivered';
+      await waitFor(delivered, { timeoutMs: 5000, what: 'message delivered' });
+      await kill(second, 'SIGTERM');
+    } finally {
+      await deliveries.close();
+    }
   }, 60000);
 
   it('SIGTERM while a delivery is in flight: the delivery completes and is logged before the worker exits 0', async () => {

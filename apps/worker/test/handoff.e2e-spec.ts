@@ -16,7 +16,13 @@ describe('webhook pipeline: handed-over contexts and webhook changes (real Postg
   let f: PipelineFixture;
 
   beforeAll(async () => {
-    f = await PipelineFixture.start({ WEBHOOK_DELIVERY_CONCURRENCY: '1', WEBHOOK_ENDPOINT_CONCURRENCY: '1', OUTBOX_POLL_INTERVAL_MS: '60000' });
+    // Every delivery through the queue (no eager first attempts): the handover is what is tested here.
+    f = await PipelineFixture.start({
+      WEBHOOK_DELIVERY_CONCURRENCY: '1',
+      WEBHOOK_ENDPOINT_CONCURRENCY: '1',
+      WEBHOOK_EAGER_LIMIT: '0',
+      OUTBOX_POLL_INTERVAL_MS: '60000',
+    });
   });
 
   afterAll(async () => {

@@ -129,6 +129,32 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
     expect(logs[3]!['error_message']).toContain('503');
   });
 
+  it('an eager first attempt counts: max_retries 2 means 3 attempts in all, the last 2 by the delivery job', async () => {
+    const t = await f.tenants.create();
+    const hook = await f.createWebhook(t.apiKey, {
+      event_type: 'lead_captured',
+      webhook_url: f.receiver.url('/always-500'),
+      retry_config: { max_retries: 2, backoff: 'fixed', initial_delay_ms: 50 },
+    });
+    f.receiver.respond((r) => (r.path === '/always-500' ? { status: 500 } : { status: 200 }));
+    const event = await f.produce(t.tenantId, 'lead_captured', lead(41));
+    const status = async () =>
+      (await f.db.query<{ status: string }[]>(`SELECT status FROM business.webhook_messages WHERE event_id = $1`, [event.id]))[0]?.status;
+    await waitFor(async () => (await status()) === 'failed', { timeoutMs: 10000, what: 'the message failed' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(f.receiver.on('/always-500')).toHaveLength(3);
+    const logs = (await f.api$('GET', `/${hook.id}/logs`, t.apiKey)).body;
+    expect(logs.map((l) => l['retry_count'])).toEqual([2, 1, 0]);
+    expect(logs.map((l) => l['next_attempt_at'] === null)).toEqual([true, false, false]);
+    // Attempt 1 was made while the job waited in the delayed set; the job was then rescheduled for the retry (its
+    // data counting that attempt) and ran attempts 2 and 3 as a queued job.
+    const history = (await jobHistory(QUEUES.webhookDelivery, jobIds.delivery(event.id, hook.id))).map((h) => h.event);
+    expect(history.slice(0, 2)).toEqual(['added', 'delayed']);
+    expect(history).not.toContain('removed');
+    expect(history.filter((e) => e === 'active')).toHaveLength(2);
+    expect(history.at(-1)).toBe('completed');
+  });
+
   it('honours Retry-After', async () => {
     const t = await f.tenants.create();
     await f.createWebhook(t.apiKey, {
@@ -204,12 +230,13 @@ describe('webhook pipeline: outbox → relay → fan-out → signed delivery (re
           deliveries.queue.getJob(jobIds.delivery(event.id, bad.id)),
         ]);
       await waitFor(async () => (await jobs()).every((job) => job === undefined), { timeoutMs: 5000, what: 'completed jobs removed' });
-      // BullMQ's event streams tell how: the fan-out job waited in the delayed set while the relay fanned the event out
-      // itself (eager fan-out) and was removed unfetched; the delivery jobs were removed when they completed.
+      // BullMQ's event streams tell how: each job waited in the delayed set while this process did its work itself
+      // (the relay fanned the event out, fan-out made both first attempts: delivered, and 400 = failed for good) and
+      // was removed unfetched.
       const history = async (queue: QueueName, jobId: string) => (await jobHistory(queue, jobId)).map((h) => h.event);
       expect(await history(QUEUES.eventFanout, jobIds.fanout(event.id))).toEqual(['added', 'delayed', 'removed']);
-      expect(await history(QUEUES.webhookDelivery, jobIds.delivery(event.id, ok.id))).toContain('completed');
-      expect(await history(QUEUES.webhookDelivery, jobIds.delivery(event.id, bad.id))).toContain('completed');
+      expect(await history(QUEUES.webhookDelivery, jobIds.delivery(event.id, ok.id))).toEqual(['added', 'delayed', 'removed']);
+      expect(await history(QUEUES.webhookDelivery, jobIds.delivery(event.id, bad.id))).toEqual(['added', 'delayed', 'removed']);
 
       // Replay: the relay publishes the row again, fan-out runs again and adds both delivery jobs again (no handoff:
       // their messages exist), and each finds its message finished and sends nothing.

@@ -24,7 +24,15 @@ export interface KbDocumentJob {
 export interface JobPayloads {
   [QUEUES.eventFanout]: { 'fan-out': { event: EventEnvelope } };
   /** The event and message live in Postgres (business.webhook_events / webhook_messages); the job only points at them. */
-  [QUEUES.webhookDelivery]: { deliver: { tenantId: string; webhookId: string; eventId: string } };
+  [QUEUES.webhookDelivery]: {
+    deliver: {
+      tenantId: string;
+      webhookId: string;
+      eventId: string;
+      /** Attempts made before the job ran (the worker's eager first attempt); counted with BullMQ's attemptsMade. */
+      priorAttempts?: number;
+    };
+  };
   /**
    * Produced by agents-api (new url/sitemap/file sources, embeddings of raw text indexed in the request) and by the
    * worker itself (a sitemap's pages, due refreshes); processed by the worker.

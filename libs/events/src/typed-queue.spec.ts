@@ -6,7 +6,7 @@ import { TypedQueue } from './typed-queue';
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /** Real Redis and BullMQ: a fan-out queue under a prefix of its own, no worker. */
-describe('TypedQueue.removeDelayed and promote (real Redis)', () => {
+describe('TypedQueue.removeDelayed, promote and reschedule (real Redis)', () => {
   const config = { REDIS_URL, REDIS_PREFIX: `${process.env['REDIS_PREFIX'] ?? 'test'}:typed-queue:${randomUUID()}` };
   let queue: TypedQueue<typeof QUEUES.eventFanout>;
   let redis: Redis;
@@ -67,5 +67,22 @@ describe('TypedQueue.removeDelayed and promote (real Redis)', () => {
     // A promoted job is no longer delayed: removeDelayed leaves it for the worker.
     expect(await queue.removeDelayed([delayed])).toBe(0);
     expect(await queue.queue.getJob(delayed)).toBeDefined();
+  });
+
+  it('reschedule gives a delayed job new data and a new due time; false for a job that is not delayed', async () => {
+    const [delayed, waiting] = [randomUUID(), randomUUID()];
+    await queue.addBulk([job(delayed, 60_000), job(waiting)]);
+    const changed = { event: { ...job(delayed).data.event, tenant_id: randomUUID() } };
+    const before = Date.now();
+    expect(await queue.reschedule(delayed, changed, 5_000)).toBe(true);
+    const found = await queue.queue.getJob(delayed);
+    expect(found?.data).toEqual(changed);
+    expect(await found?.isDelayed()).toBe(true);
+    // Due about 5 s from now, not 60 s after it was added.
+    const due = found!.timestamp + found!.delay;
+    expect(due).toBeGreaterThan(before + 4_900); // Redis's clock against ours
+    expect(due).toBeLessThan(before + 10_000);
+    expect(await queue.reschedule(waiting, changed, 5_000)).toBe(false);
+    expect((await queue.queue.getJob(waiting))?.data).not.toEqual(changed);
   });
 });

@@ -131,6 +131,18 @@ export class TypedQueue<Q extends QueueName> {
     return true;
   }
 
+  /**
+   * A delayed job made due `delayMs` from now, with new data (a retry scheduled by whoever made the attempt); false
+   * if it is no longer delayed (it became due or ran meanwhile), in which case nothing is changed.
+   */
+  async reschedule<N extends JobName<Q>>(jobId: string, data: JobPayload<Q, N>, delayMs: number): Promise<boolean> {
+    const job = await this.queue.getJob(jobId);
+    if (!job || !(await job.isDelayed())) return false;
+    await job.updateData(data);
+    await job.changeDelay(delayMs);
+    return true;
+  }
+
   /** Our own scripts, defined on the producer connection once (sent as EVALSHA, re-sent in full if Redis lost it). */
   private scripts(): QueueScripts {
     if (!this.scriptsDefined) {

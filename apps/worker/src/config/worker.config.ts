@@ -45,6 +45,11 @@ export const workerEnvSchema = {
     default: '50',
     description: 'Webhook deliveries in flight per worker process.',
   }),
+  WEBHOOK_EAGER_LIMIT: envVar(int(0, 1000), {
+    default: '50',
+    description:
+      "First delivery attempts that fan-out starts itself, in this process, at once (beside WEBHOOK_DELIVERY_CONCURRENCY); each one's delivery job waits in the delayed set meanwhile (QUEUE_LOCK_DURATION_MS + WEBHOOK_TIMEOUT_MS) and runs only if this process dies, or later for a retry. Beyond the limit, deliveries go through the queue. 0 = every delivery through the queue.",
+  }),
   WEBHOOK_ENDPOINT_CONCURRENCY: envVar(int(1, 1000), {
     default: '5',
     description: 'Deliveries in flight to one endpoint (URL origin) per worker, so a slow endpoint cannot hold every slot.',

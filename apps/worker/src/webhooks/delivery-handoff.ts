@@ -60,13 +60,22 @@ export class DeliveryHandoff {
     const entry = this.entries.get(jobId);
     if (!entry) return { result: 'missing' };
     this.entries.delete(jobId);
-    const changed = this.changedAt.get(entry.context.webhook.id);
-    if (changed !== undefined && changed >= entry.readAt) return { result: 'changed' };
-    const age = now - entry.readAt;
-    if (age <= FRESH_MS) return { result: 'used', context: entry.context };
+    const result = this.check(entry.context.webhook.id, entry.readAt, now);
+    return result === 'used' ? { result, context: entry.context } : { result };
+  }
+
+  /**
+   * Whether a webhook row read at `readAt` may still be used (see the class comment): 'used' if so, else why not. For
+   * contexts that fan-out hands over directly (eager first attempts) as for those held here.
+   */
+  check(webhookId: string, readAt: number, now = performance.now()): Exclude<HandoffResult, 'missing'> {
+    const changed = this.changedAt.get(webhookId);
+    if (changed !== undefined && changed >= readAt) return 'changed';
+    const age = now - readAt;
+    if (age <= FRESH_MS) return 'used';
     const { listeningSince, confirmedUpTo } = this.feed;
-    const vouched = listeningSince !== null && listeningSince <= entry.readAt && confirmedUpTo !== null && now - confirmedUpTo <= FRESH_MS;
-    return age <= KEPT_MS && vouched ? { result: 'used', context: entry.context } : { result: 'expired' };
+    const vouched = listeningSince !== null && listeningSince <= readAt && confirmedUpTo !== null && now - confirmedUpTo <= FRESH_MS;
+    return age <= KEPT_MS && vouched ? 'used' : 'expired';
   }
 
   /** A change notification: contexts of this webhook read before now are stale. */

@@ -1,17 +1,20 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { type EventEnvelope, type JobPayload, QUEUES, bullConnection, bullPrefix, isProjectionEvent, isPublicEventType, jobIds } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger } from '@chatbot/platform';
-import { MicroBatcher, WebhookMessageRepository, deliveryJob } from '@chatbot/webhooks';
+import { type DeliveryContext, MicroBatcher, WebhookMessageRepository, deliveryJob } from '@chatbot/webhooks';
 import { type Job, Worker } from 'bullmq';
 import type { WorkerConfig } from '../config/worker.config';
 import { DeliveryQueue, ProjectionQueue } from '../queues/worker-queues';
 import { DeliveryHandoff } from './delivery-handoff';
+import { DeliveryProcessor, type EagerDelivery } from './delivery.processor';
 
 type FanoutJob = Job<JobPayload<typeof QUEUES.eventFanout, 'fan-out'>>;
 
 /**
  * One event → one delivery job per active webhook subscribed to its type (jobId = eventId.webhookId). The event and
  * one message per webhook are stored first, so redelivery and recovery have what they need. Replays are harmless.
+ * The first attempt of a new message is started right here, its job delayed meanwhile, up to WEBHOOK_EAGER_LIMIT at
+ * once (DeliveryProcessor.eagerLeaseMs); the rest are handed over to the delivery worker of this process.
  *
  * Fan-out jobs processed at the same time are served together: one statement stores the events and messages of the
  * whole batch and one addBulk enqueues its delivery jobs; each job completes only after both succeeded (a failed
@@ -27,6 +30,7 @@ export class FanoutProcessor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly deliveries: DeliveryQueue,
     private readonly projections: ProjectionQueue,
     private readonly handoff: DeliveryHandoff,
+    private readonly delivery: DeliveryProcessor,
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {
@@ -81,25 +85,35 @@ export class FanoutProcessor implements OnApplicationBootstrap, BeforeApplicatio
   private async fanOutBatch(events: EventEnvelope[]): Promise<number[]> {
     const readAt = performance.now(); // before the read: a webhook change notified from now on makes it stale
     const targets = await this.messages.fanOutMany(events);
+    // New messages get a first attempt: eagerly from here (their jobs delayed meanwhile) as far as the limit allows,
+    // else through the queue with their context handed over. Existing ones (a replay) go through the queue.
+    const eager: EagerDelivery[] = [];
     const handedOver: string[] = [];
     const jobs = targets.flatMap((hooks, i) => {
       const event = events[i]!;
       return hooks.map((target) => {
-        if (target.newMessageId) {
-          // Before the job exists: a delivery slot may pick it up before addBulk returns.
-          const jobId = jobIds.delivery(event.id, target.id);
-          this.handoff.put(jobId, { webhook: target.webhook, messageId: target.newMessageId, messageStatus: 'pending', event }, readAt);
-          handedOver.push(jobId);
+        const job = deliveryJob(target, event.id);
+        if (!target.newMessageId) return job;
+        const context: DeliveryContext = { webhook: target.webhook, messageId: target.newMessageId, messageStatus: 'pending', event };
+        if (this.delivery.reserveEager(target.webhook)) {
+          const delayed = { ...job, opts: { ...job.opts, delay: this.delivery.eagerLeaseMs } };
+          eager.push({ job: delayed, context, readAt });
+          return delayed;
         }
-        return deliveryJob(target, event.id);
+        // Before the job exists: a delivery slot may pick it up before addBulk returns.
+        this.handoff.put(job.opts.jobId, context, readAt);
+        handedOver.push(job.opts.jobId);
+        return job;
       });
     });
     try {
       await this.deliveries.addBulk(jobs);
     } catch (err) {
       handedOver.forEach((jobId) => this.handoff.forget(jobId));
+      this.delivery.releaseEager(eager);
       throw err;
     }
+    this.delivery.startEager(eager);
     return targets.map((hooks) => hooks.length);
   }
 }
