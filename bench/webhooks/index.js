@@ -95,11 +95,13 @@ const WORKER_TUNING = {
   // log row, finish), so 50 slots cap the worker near 2,500/s; 150 measured +6-12% events/s and -18% Postgres CPU per
   // event (larger result-writer batches), 300 no better than 150 (bench/RESULTS.md, sixth session).
   WEBHOOK_DELIVERY_CONCURRENCY: '150',
-  // First attempts fan-out starts itself (default 50), beside the delivery slots above and held about as long.
-  WEBHOOK_EAGER_LIMIT: '150',
+  // First attempts fan-out starts itself, beside the delivery slots above (default 200). At saturation an attempt lasts
+  // 50-150 ms (it waits for a core), so 3,000-4,000 events/s keep up to ~500 in flight: with 150, a third of the
+  // deliveries overflowed to the queue (the costlier path), with 500 about 7% (bench/RESULTS.md, nineteenth session).
+  WEBHOOK_EAGER_LIMIT: '500',
   // All bench traffic goes to one endpoint: with the default cap (5) most deliveries would bounce through the delayed
   // set (50-200 ms) instead of being sent; = the whole delivery concurrency (queued + eager).
-  WEBHOOK_ENDPOINT_CONCURRENCY: '300',
+  WEBHOOK_ENDPOINT_CONCURRENCY: '650',
   // Fan-out jobs in progress together share one statement and one addBulk: the concurrency is the largest batch (the
   // default, 20, caps batches at 20 events; 100 measured ~15-20% more saturation throughput than 20, 200 a few % more
   // than 100). Not a pool size.

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createDataSource } from '@chatbot/database';
-import { EVENTS_ENTITIES, QUEUES, TypedQueue, jobIds, writeOutboxEvent } from '@chatbot/events';
+import { EVENTS_ENTITIES, QUEUES, TypedQueue, bullPrefix, jobIds, writeOutboxEvent } from '@chatbot/events';
+import { Redis } from 'ioredis';
 import {
   type IsolatedEnvironment,
   PrivateRedis,
@@ -195,6 +196,35 @@ describe('webhook delivery is at-least-once across crashes and outages', () => {
     } finally {
       await deliveries.close();
     }
+  }, 60000);
+
+  it('at FANOUT_EAGER_LIMIT the relay claims no more rows until some finish: no event takes the fan-out queue', async () => {
+    const t = await setup('/eager-limit');
+    receiver.respond(() => ({ status: 200 }));
+    const worker = await spawnWorker({ ...isolated.env, FANOUT_EAGER_LIMIT: '2' });
+    workers.push(worker);
+    // 12 rows committed together: the relay finds them all at once.
+    const ids = await db.transaction(async (manager) => {
+      const written: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const data = { agent_id: 'a', conversation_id: `c${i}`, user_id: 'u', message_id: `m${i}`, from: 'human' as const, type: 'text' as const, text: `n${i}` };
+        written.push((await writeOutboxEvent(manager, { tenantId: t.tenantId, type: 'message_sent', data })).id);
+      }
+      return written;
+    });
+    await waitFor(() => uniqueOn('/eager-limit').size === ids.length, { timeoutMs: 15000, what: 'every event' });
+    // Every fan-out job waited in the delayed set and was removed unfetched: none was processed through the queue.
+    const testing = testEnv(isolated.env);
+    const redis = new Redis(testing['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+    try {
+      const stream = await redis.xrange(`${bullPrefix(testing['REDIS_PREFIX']!)}:${QUEUES.eventFanout}:events`, '-', '+');
+      for (const id of ids) {
+        expect(stream.filter(([, f]) => f[3] === jobIds.fanout(id)).map(([, f]) => f[1])).toEqual(['added', 'delayed', 'removed']);
+      }
+    } finally {
+      redis.disconnect();
+    }
+    await kill(worker, 'SIGTERM');
   }, 60000);
 
   it('SIGTERM while a delivery is in flight: the delivery completes and is logged before the worker exits 0', async () => {

@@ -39,14 +39,14 @@ export const workerEnvSchema = {
   FANOUT_EAGER_LIMIT: envVar(int(0, 100000), {
     default: '1000',
     description:
-      "Events the outbox relay fans out itself, at once, right after publishing them; each one's fan-out job waits in the delayed set meanwhile (QUEUE_LOCK_DURATION_MS) and runs only if this process dies or the fan-out failed. Beyond the limit, events go through the fan-out queue. 0 = every event through the queue.",
+      "Events the outbox relay fans out itself, at once, right after publishing them; each one's fan-out job waits in the delayed set meanwhile (QUEUE_LOCK_DURATION_MS) and runs only if this process dies or the fan-out failed. At the limit the relay claims no more rows until some finish. 0 = every event through the fan-out queue.",
   }),
   WEBHOOK_DELIVERY_CONCURRENCY: envVar(int(1, 1000), {
     default: '50',
     description: 'Webhook deliveries in flight per worker process.',
   }),
-  WEBHOOK_EAGER_LIMIT: envVar(int(0, 1000), {
-    default: '50',
+  WEBHOOK_EAGER_LIMIT: envVar(int(0, 5000), {
+    default: '200',
     description:
       "First delivery attempts that fan-out starts itself, in this process, at once (beside WEBHOOK_DELIVERY_CONCURRENCY); each one's delivery job waits in the delayed set meanwhile (QUEUE_LOCK_DURATION_MS + WEBHOOK_TIMEOUT_MS) and runs only if this process dies, or later for a retry. Beyond the limit, deliveries go through the queue. 0 = every delivery through the queue.",
   }),

@@ -83,9 +83,14 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   private async drain(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
+      const limit = this.eager.claimLimit(this.config.OUTBOX_BATCH_SIZE);
+      if (limit === 0) {
+        await this.eager.room();
+        continue;
+      }
       let claimed: number;
       try {
-        claimed = await this.publishBatch();
+        claimed = await this.publishBatch(limit);
       } catch (err) {
         if (Date.now() - this.lastError > 10_000) {
           this.logger.warn({ err: { message: (err as Error).message } }, 'outbox relay: publish failed; rows stay unpublished and are retried');
@@ -93,7 +98,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
         }
         return;
       }
-      if (claimed < this.config.OUTBOX_BATCH_SIZE) return;
+      if (claimed < limit) return;
     }
   }
 
@@ -114,14 +119,14 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
    *   state decides, see `defaultJobOptions`): at-least-once holds, and nothing is lost, because the job was already
    *   in Redis. The relay drains serially, so the flush wait was latency for every later event.
    */
-  private async publishBatch(): Promise<number> {
+  private async publishBatch(limit: number): Promise<number> {
     const client = await pgPool(this.dataSource).connect();
     let broken = false;
     try {
       const claimed = (await client.query(
         `BEGIN; SET LOCAL enable_bitmapscan = off; SET LOCAL synchronous_commit = off;
          SELECT id, tenant_id, event_type, payload, occurred_at FROM events.outbox
-          WHERE published_at IS NULL ORDER BY created_at LIMIT ${this.config.OUTBOX_BATCH_SIZE} FOR UPDATE SKIP LOCKED`,
+          WHERE published_at IS NULL ORDER BY created_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`,
       )) as unknown as [QueryResult, QueryResult, QueryResult, QueryResult<OutboxRow>];
       const rows = claimed[3].rows;
       if (rows.length === 0) {

@@ -23,7 +23,7 @@ type EagerResult = 'done' | 'failed' | 'overflow';
  * Why: a job fetched and completed by a BullMQ worker cost as much Redis and worker CPU as everything else an event
  * needs; a delayed job removed unfetched costs about half (bench/RESULTS.md, nineteenth session).
  *
- * At most FANOUT_EAGER_LIMIT events are in eager flight; the relay sends the rest through the queue as before.
+ * At most FANOUT_EAGER_LIMIT events are in eager flight: the relay claims no more outbox rows than there is room for.
  */
 @Injectable()
 export class EagerFanout implements BeforeApplicationShutdown {
@@ -46,6 +46,21 @@ export class EagerFanout implements BeforeApplicationShutdown {
       registers: [metrics.registry],
     });
     this.results = { done: counter.labels('done'), failed: counter.labels('failed'), overflow: counter.labels('overflow') };
+  }
+
+  /**
+   * How many outbox rows the relay should claim next: at most `batch`, and no more than there is eager room for
+   * (rows left in the outbox wait there for this process, or are claimed by another worker's relay, instead of taking
+   * the costlier path through the fan-out queue). 0 = wait for `room()`. With eager fan-out off, always `batch`.
+   */
+  claimLimit(batch: number): number {
+    if (this.config.FANOUT_EAGER_LIMIT === 0) return batch;
+    return Math.max(0, Math.min(batch, this.config.FANOUT_EAGER_LIMIT - this.inFlight));
+  }
+
+  /** Resolves once some eager fan-out has finished (there is room again), or at once if none is running. */
+  async room(): Promise<void> {
+    if (this.running.size > 0) await Promise.race(this.running).catch(() => undefined);
   }
 
   /** How many of the next published events to take eagerly (the rest go through the queue). */
