@@ -48,7 +48,7 @@ export const workerEnvSchema = {
   WEBHOOK_EAGER_LIMIT: envVar(int(0, 5000), {
     default: '200',
     description:
-      "First delivery attempts that fan-out starts itself, in this process, at once (beside WEBHOOK_DELIVERY_CONCURRENCY); each one's delivery job waits in the delayed set meanwhile (QUEUE_LOCK_DURATION_MS + WEBHOOK_TIMEOUT_MS) and runs only if this process dies, or later for a retry. Beyond the limit, deliveries go through the queue. 0 = every delivery through the queue.",
+      "First delivery attempts that fan-out starts itself, in this process, at once (beside WEBHOOK_DELIVERY_CONCURRENCY); each one's delivery job waits in the delayed set meanwhile (QUEUE_LOCK_DURATION_MS + WEBHOOK_TIMEOUT_MS) and runs only if this process dies, or later for a retry. Each holds a slot of its endpoint (WEBHOOK_ENDPOINT_CONCURRENCY). Beyond the limit, or with the endpoint at its cap, deliveries go through the queue. 0 = every delivery through the queue.",
   }),
   WEBHOOK_ENDPOINT_CONCURRENCY: envVar(int(1, 1000), {
     default: '5',
