@@ -6,7 +6,7 @@ import type { WorkerConfig } from '../config/worker.config';
 import { FanoutQueue } from '../queues/worker-queues';
 import { FanoutProcessor } from './fanout.processor';
 
-type EagerResult = 'done' | 'failed' | 'overflow';
+type EagerResult = 'done' | 'failed' | 'queued';
 
 /**
  * Eager fan-out: the outbox relay fans out the events it has just published itself, in this process, instead of
@@ -18,7 +18,7 @@ type EagerResult = 'done' | 'failed' | 'overflow';
  * - its fan-out failed: the job is made due now, and the fan-out worker retries it with the job's attempts and backoff;
  * - the process died before either: the job becomes due when the lease ends and any worker runs it.
  * Fan-out is idempotent (Postgres state decides), so a lease that ends while the eager run is still going (a stalled
- * database) costs a second run, not a second delivery.
+ * database) costs a second fan-out run, whose deliveries find their messages and delivery jobs already there.
  *
  * Why: a job fetched and completed by a BullMQ worker cost as much Redis and worker CPU as everything else an event
  * needs; a delayed job removed unfetched costs about half (bench/RESULTS.md, nineteenth session).
@@ -41,11 +41,11 @@ export class EagerFanout implements BeforeApplicationShutdown {
   ) {
     const counter = new Counter({
       name: 'fanout_eager_events_total',
-      help: "Published events by fan-out path: 'done' = fanned out by the relay, 'failed' = eager fan-out failed (the job retries it), 'overflow' = sent through the fan-out queue (eager limit reached)",
+      help: "Published events by fan-out path: 'done' = fanned out by the relay, 'failed' = eager fan-out failed (the job retries it), 'queued' = sent through the fan-out queue (eager fan-out off, or no room)",
       labelNames: ['result'],
       registers: [metrics.registry],
     });
-    this.results = { done: counter.labels('done'), failed: counter.labels('failed'), overflow: counter.labels('overflow') };
+    this.results = { done: counter.labels('done'), failed: counter.labels('failed'), queued: counter.labels('queued') };
   }
 
   /**
@@ -67,7 +67,7 @@ export class EagerFanout implements BeforeApplicationShutdown {
   reserve(events: number): number {
     const taken = Math.max(0, Math.min(events, this.config.FANOUT_EAGER_LIMIT - this.inFlight));
     this.inFlight += taken;
-    if (events > taken) this.results.overflow.inc(events - taken);
+    if (events > taken) this.results.queued.inc(events - taken);
     return taken;
   }
 
