@@ -6,6 +6,7 @@ import type { PoolClient, QueryResult } from 'pg';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '../config/worker.config';
+import { ThrottledWarning } from '../logging/throttled-warning';
 import { PgListener } from '../notifications/pg-listener';
 import { FanoutQueue } from '../queues/worker-queues';
 import { EagerFanout } from '../webhooks/eager-fanout';
@@ -33,7 +34,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
   private draining: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  private lastError = 0;
+  private readonly warning: ThrottledWarning;
   private readonly published: Counter;
 
   constructor(
@@ -41,10 +42,11 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
     private readonly fanout: FanoutQueue,
     private readonly eager: EagerFanout,
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
-    @Inject(APP_LOGGER) private readonly logger: AppLogger,
+    @Inject(APP_LOGGER) logger: AppLogger,
     metrics: MetricsService,
     listener: PgListener,
   ) {
+    this.warning = new ThrottledWarning(logger);
     listener.subscribe(OUTBOX_NOTIFY_CHANNEL, () => this.wake());
     // Rows committed while nobody listened raised no wake-up: look once the connection (re)starts listening.
     listener.onListening(() => this.wake());
@@ -92,10 +94,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, BeforeApplica
       try {
         claimed = await this.publishBatch(limit);
       } catch (err) {
-        if (Date.now() - this.lastError > 10_000) {
-          this.logger.warn({ err: { message: (err as Error).message } }, 'outbox relay: publish failed; rows stay unpublished and are retried');
-          this.lastError = Date.now();
-        }
+        this.warning.warn('outbox relay: publish failed; rows stay unpublished and are retried', err);
         return;
       }
       if (claimed < limit) return;

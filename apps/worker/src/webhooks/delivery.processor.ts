@@ -14,6 +14,7 @@ import {
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { Counter } from 'prom-client';
 import type { WorkerConfig } from '../config/worker.config';
+import { ThrottledWarning } from '../logging/throttled-warning';
 import { DeliveryQueue } from '../queues/worker-queues';
 import { DeliveryHandoff, type HandoffResult } from './delivery-handoff';
 import { EndpointSlots } from './endpoint-slots';
@@ -26,6 +27,8 @@ export interface EagerDelivery {
   context: DeliveryContext;
   /** When fan-out sent the statement that read the webhook row (performance.now()). */
   readAt: number;
+  /** The endpoint whose slot the reservation holds (`reserveEager`). */
+  endpoint: string;
 }
 
 /** The endpoint a webhook's deliveries count against (per-endpoint concurrency cap): its URL's origin. */
@@ -59,7 +62,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
   private stopping = false;
   /** Delayed jobs of finished eager attempts, removed together. */
   private readonly removals: MicroBatcher<string, undefined>;
-  private lastEagerError = 0;
+  private readonly eagerWarning: ThrottledWarning;
 
   constructor(
     private readonly messages: WebhookMessageRepository,
@@ -90,6 +93,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
       registers: [metrics.registry],
     });
     this.handoffs = { used: handoffs.labels('used'), missing: handoffs.labels('missing'), changed: handoffs.labels('changed'), expired: handoffs.labels('expired') };
+    this.eagerWarning = new ThrottledWarning(logger);
     this.removals = new MicroBatcher({
       run: async (jobIds) => {
         await this.deliveries.removeDelayed(jobIds);
@@ -152,23 +156,24 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
 
   /**
    * Whether fan-out may attempt a new message to this webhook eagerly now: within WEBHOOK_EAGER_LIMIT, and with a slot
-   * of its endpoint free, which the reservation takes (so an eager attempt never finds its endpoint busy). Give back
-   * reservations not started with `releaseEager`.
+   * of its endpoint free, which the reservation takes (so an eager attempt never finds its endpoint busy). Returns
+   * that endpoint, or undefined (through the queue). Give back reservations not started with `releaseEager`.
    */
-  reserveEager(webhook: Pick<WebhookEntity, 'webhookUrl'>): boolean {
-    if (this.stopping || this.eagerReserved >= this.config.WEBHOOK_EAGER_LIMIT) return false;
-    if (!this.slots.tryAcquire(endpointOf(webhook))) return false;
+  reserveEager(webhook: Pick<WebhookEntity, 'webhookUrl'>): string | undefined {
+    if (this.stopping || this.eagerReserved >= this.config.WEBHOOK_EAGER_LIMIT) return undefined;
+    const endpoint = endpointOf(webhook);
+    if (!this.slots.tryAcquire(endpoint)) return undefined;
     this.eagerReserved++;
-    return true;
+    return endpoint;
   }
 
   releaseEager(deliveries: readonly EagerDelivery[]): void {
-    for (const { context } of deliveries) this.releaseReservation(context.webhook);
+    for (const { endpoint } of deliveries) this.releaseReservation(endpoint);
   }
 
-  private releaseReservation(webhook: Pick<WebhookEntity, 'webhookUrl'>): void {
+  private releaseReservation(endpoint: string): void {
     this.eagerReserved--;
-    this.slots.release(endpointOf(webhook));
+    this.slots.release(endpoint);
   }
 
   /** Starts reserved eager attempts whose delayed jobs exist; does not wait for them. */
@@ -176,14 +181,14 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     for (const delivery of deliveries) {
       const jobId = delivery.job.opts.jobId;
       const run = this.runEager(delivery).finally(() => {
-        this.releaseReservation(delivery.context.webhook);
+        this.releaseReservation(delivery.endpoint);
         this.eager.delete(jobId);
       });
       this.eager.set(jobId, run);
     }
   }
 
-  private async runEager({ job, context, readAt }: EagerDelivery): Promise<void> {
+  private async runEager({ job, context, readAt, endpoint }: EagerDelivery): Promise<void> {
     const jobId = job.opts.jobId;
     try {
       if (this.stopping) return await this.dueNow(jobId);
@@ -193,7 +198,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
       const found = fresh === 'used' ? context : await this.contexts.submit(job.data);
       if (!found) return await this.removed(jobId);
       // The reserved slot is for the endpoint read by fan-out: a URL changed since then goes through the queue.
-      if (endpointOf(found.webhook) !== endpointOf(context.webhook)) return await this.dueNow(jobId);
+      if (found !== context && endpointOf(found.webhook) !== endpoint) return await this.dueNow(jobId);
       const attempted = await this.deliver(found, jobId, 1, job.opts.attempts ?? 1, { slotHeld: true });
       if (attempted.kind === 'busy') return await this.dueNow(jobId); // not with a held slot; for completeness
       if (attempted.kind === 'retry') {
@@ -203,7 +208,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
       }
       await this.removed(jobId);
     } catch (err) {
-      this.warnEager(err, jobId);
+      this.eagerWarning.warn('eager delivery attempt failed unexpectedly; its job retries it', err, { jobId });
       await this.dueNow(jobId).catch(() => undefined); // else it runs when the lease ends
     }
   }
@@ -215,13 +220,6 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
 
   private async dueNow(jobId: string): Promise<void> {
     await this.deliveries.promote(jobId);
-  }
-
-  /** At most one warning per 10 s: a database or Redis outage fails every attempt. */
-  private warnEager(err: unknown, jobId: string): void {
-    if (Date.now() - this.lastEagerError < 10_000) return;
-    this.lastEagerError = Date.now();
-    this.logger.warn({ jobId, err: { message: err instanceof Error ? err.message : String(err) } }, 'eager delivery attempt failed unexpectedly; its job retries it');
   }
 
   /** A fresh first attempt uses what fan-out in this process stored, unless stale; anything else reads the database. */
@@ -264,15 +262,15 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
       await this.messages.markFailed(asTenantId(webhook.tenantId), found.messageId, 'webhook is disabled');
       return { kind: 'done', outcome: 'skipped: webhook disabled' };
     }
-    const endpoint = endpointOf(webhook);
-    if (!slotHeld && !this.slots.tryAcquire(endpoint)) return { kind: 'busy' };
+    const endpoint = slotHeld ? undefined : endpointOf(webhook);
+    if (endpoint !== undefined && !this.slots.tryAcquire(endpoint)) return { kind: 'busy' };
     try {
       const result = await this.delivery.attempt({ webhook, event: found.event, attempt, maxAttempts, messageId: found.messageId, isTest: false });
       this.attempts.inc({ outcome: result.outcome });
       if (result.outcome === 'retry') return { kind: 'retry', delayMs: result.retryInMs ?? 1000, reason: result.error ?? 'retry' };
       return { kind: 'done', outcome: result.outcome, status: result.statusCode };
     } finally {
-      if (!slotHeld) this.slots.release(endpoint);
+      if (endpoint !== undefined) this.slots.release(endpoint);
     }
   }
 }

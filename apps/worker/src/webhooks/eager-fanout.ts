@@ -3,6 +3,7 @@ import { type EventEnvelope, jobIds } from '@chatbot/events';
 import { APP_CONFIG, APP_LOGGER, type AppLogger, MetricsService } from '@chatbot/platform';
 import { Counter } from 'prom-client';
 import type { WorkerConfig } from '../config/worker.config';
+import { ThrottledWarning } from '../logging/throttled-warning';
 import { FanoutQueue } from '../queues/worker-queues';
 import { FanoutProcessor } from './fanout.processor';
 
@@ -30,15 +31,16 @@ export class EagerFanout implements BeforeApplicationShutdown {
   private inFlight = 0;
   private readonly running = new Set<Promise<void>>();
   private readonly results: Record<EagerResult, Counter.Internal>;
-  private lastError = 0;
+  private readonly warning: ThrottledWarning;
 
   constructor(
     private readonly fanout: FanoutProcessor,
     private readonly queue: FanoutQueue,
     @Inject(APP_CONFIG) private readonly config: WorkerConfig,
-    @Inject(APP_LOGGER) private readonly logger: AppLogger,
+    @Inject(APP_LOGGER) logger: AppLogger,
     metrics: MetricsService,
   ) {
+    this.warning = new ThrottledWarning(logger);
     const counter = new Counter({
       name: 'fanout_eager_events_total',
       help: "Published events by fan-out path: 'done' = fanned out by the relay, 'failed' = eager fan-out failed (the job retries it), 'queued' = sent through the fan-out queue (eager fan-out off, or no room)",
@@ -114,18 +116,15 @@ export class EagerFanout implements BeforeApplicationShutdown {
     // Neither step is needed for correctness: a job left in the delayed set runs when its lease ends (again, harmlessly,
     // for a fanned-out event). Both only save that wait or that second run.
     await Promise.all([
-      this.queue.removeDelayed(done).catch((err: unknown) => this.warn('could not remove the fan-out jobs of eagerly fanned-out events; they run again, harmlessly, when their lease ends', err)),
+      this.queue
+        .removeDelayed(done)
+        .catch((err: unknown) => this.warning.warn('could not remove the fan-out jobs of eagerly fanned-out events; they run again, harmlessly, when their lease ends', err)),
       ...failed.map(({ jobId, reason }) => {
-        this.warn('eager fan-out failed; the fan-out job retries it', reason, jobId);
-        return this.queue.promote(jobId).catch((err: unknown) => this.warn('could not make a failed eager fan-out job due now; it runs when its lease ends', err, jobId));
+        this.warning.warn('eager fan-out failed; the fan-out job retries it', reason, { jobId });
+        return this.queue
+          .promote(jobId)
+          .catch((err: unknown) => this.warning.warn('could not make a failed eager fan-out job due now; it runs when its lease ends', err, { jobId }));
       }),
     ]);
-  }
-
-  /** At most one warning per 10 s: a database or Redis outage fails every event. */
-  private warn(message: string, err: unknown, jobId?: string): void {
-    if (Date.now() - this.lastError < 10_000) return;
-    this.lastError = Date.now();
-    this.logger.warn({ jobId, err: { message: err instanceof Error ? err.message : String(err) } }, message);
   }
 }

@@ -95,9 +95,10 @@ export class FanoutProcessor implements OnApplicationBootstrap, BeforeApplicatio
         const job = deliveryJob(target, event.id);
         if (!target.newMessageId) return job;
         const context: DeliveryContext = { webhook: target.webhook, messageId: target.newMessageId, messageStatus: 'pending', event };
-        if (this.delivery.reserveEager(target.webhook)) {
+        const endpoint = this.delivery.reserveEager(target.webhook);
+        if (endpoint !== undefined) {
           const delayed = { ...job, opts: { ...job.opts, delay: this.delivery.eagerLeaseMs } };
-          eager.push({ job: delayed, context, readAt });
+          eager.push({ job: delayed, context, readAt, endpoint });
           return delayed;
         }
         // Before the job exists: a delivery slot may pick it up before addBulk returns.
